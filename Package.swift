@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+#if os(macOS)
+let blasSettings: [LinkerSetting] = [.linkedFramework("Accelerate")]
+#else
+let blasSettings: [LinkerSetting] = []
+#endif
+
+let package = Package(
+    name: "Feint",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FeintCore", targets: ["FeintCore"]),
+        .library(name: "FeintModels", targets: ["FeintModels"]),
+        .executable(name: "feint", targets: ["feint"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "FeintCore",
+            dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))],
+            linkerSettings: blasSettings
+        ),
+        .target(name: "FeintModels", dependencies: ["FeintCore"]),
+        .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels"]),
+        .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
+        .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

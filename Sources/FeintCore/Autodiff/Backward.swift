@@ -1,0 +1,72 @@
+/// Reverse-mode differentiation over the graph recorded by Variables.
+///
+/// The graph is ordered once (depth-first, inputs before results, which is the order a tape
+/// would have recorded), each node is marked if a requested leaf is reachable from it, and the
+/// pullbacks run in reverse order. Gradients of intermediate results are freed as soon as their
+/// pullback has run.
+extension Variable {
+    /// Accumulates ∂self/∂leaf into `leaf.grad` for every leaf that `requiresGrad`.
+    /// `seed` is ∂L/∂self (default: ones, for a scalar loss).
+    public func backward(seed: Tensor? = nil) {
+        run(seed: seed, targets: nil)
+    }
+
+    /// ∂self/∂leaf for each leaf given, computing nothing for any other leaf; leaves' `grad`
+    /// fields are left as they were. A leaf the result does not depend on gets zeros.
+    public func gradients(wrt leaves: [Variable], seed: Tensor? = nil) -> [Tensor] {
+        let saved = leaves.map(\.grad)
+        for leaf in leaves { leaf.grad = nil }
+        run(seed: seed, targets: Set(leaves.map(ObjectIdentifier.init)))
+        let result = leaves.map { $0.grad ?? Tensor(zeros: $0.shape) }
+        for (leaf, g) in zip(leaves, saved) { leaf.grad = g }
+        return result
+    }
+
+    private func run(seed: Tensor?, targets: Set<ObjectIdentifier>?) {
+        let seed = seed ?? Tensor(repeating: 1, shape: shape)
+        precondition(seed.shape == shape, "backward: seed shape \(seed.shape) differs from result shape \(shape)")
+        guard requiresGrad else { return }
+        let order = topologicalOrder()
+        for node in order {
+            if node.isLeaf {
+                node.needsGrad = node.requiresGrad && (targets?.contains(ObjectIdentifier(node)) ?? true)
+            } else {
+                node.needsGrad = node.parents.contains { $0.needsGrad }
+            }
+        }
+        if needsGrad { accumulate(seed) }
+        for node in order.reversed() where !node.isLeaf {
+            if node.needsGrad, let g = node.grad { node.pullback!(g) }
+            node.grad = nil
+        }
+        for node in order { node.needsGrad = false }
+    }
+
+    /// Nodes reachable from self through inputs that require gradients, inputs first.
+    private func topologicalOrder() -> [Variable] {
+        var order: [Variable] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Variable, Int)] = [(self, 0)]
+        visited.insert(ObjectIdentifier(self))
+        while let (node, next) = stack.popLast() {
+            if next < node.parents.count {
+                stack.append((node, next + 1))
+                let parent = node.parents[next]
+                if parent.requiresGrad && visited.insert(ObjectIdentifier(parent)).inserted {
+                    stack.append((parent, 0))
+                }
+            } else {
+                order.append(node)
+            }
+        }
+        return order
+    }
+}
+
+/// f(x) and ∂f/∂x for a scalar-valued f, with x a fresh leaf. Only the input gradient is
+/// computed: parameters inside f get no gradient work even if they are trainable.
+public func valueWithGradient(at x: Tensor, of f: (Variable) -> Variable) -> (value: Tensor, gradient: Tensor) {
+    let input = Variable(x, requiresGrad: true)
+    let y = f(input)
+    return (y.value, y.gradients(wrt: [input])[0])
+}

@@ -1,0 +1,46 @@
+// Pointwise nonlinearities.
+
+/// max(x, 0). The pullback passes the gradient where the output is positive.
+public func relu(_ x: Variable) -> Variable {
+    let y = x.value.map { Swift.max($0, 0) }
+    return Variable.record(y, parents: [x]) { g in
+        x.accumulate(g.zipMap(y) { $1 > 0 ? $0 : 0 })
+    }
+}
+
+/// GELU, exact (erf) form: x·Φ(x) = ½·x·(1 + erf(x/√2)).
+/// d/dx = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π). Uses `FastMath.erf` (abs. error < 1e-6).
+public func gelu(_ x: Variable) -> Variable {
+    let y = x.value.map { 0.5 * $0 * (1 + FastMath.erf($0 * 0.707_106_78)) }
+    return Variable.record(y, parents: [x]) { g in
+        x.accumulate(Tensor(shape: x.shape) { out in
+            x.value.withUnsafeBufferPointer { xv in g.withUnsafeBufferPointer { gv in
+                for i in 0..<out.count {
+                    let v = xv[i]
+                    let cdf = 0.5 * (1 + FastMath.erf(v * 0.707_106_78))
+                    let pdf = 0.398_942_28 * FastMath.exp(-0.5 * v * v)
+                    out[i] = gv[i] * (cdf + v * pdf)
+                }
+            } }
+        })
+    }
+}
+
+/// Elementwise clamp to [low, high]. The gradient is 1 on the closed interval [low, high] and 0
+/// outside, as PyTorch's `clamp`.
+public func clamp(_ x: Variable, min low: Float, max high: Float) -> Variable {
+    precondition(low <= high, "clamp: min \(low) > max \(high)")
+    return Variable.record(x.value.clamped(low, high), parents: [x]) { g in
+        x.accumulate(g.zipMap(x.value) { $1 >= low && $1 <= high ? $0 : 0 })
+    }
+}
+
+/// Dropout (inverted): in training, zeroes each element with probability p and scales the rest
+/// by 1/(1−p); the identity otherwise.
+public func dropout(_ x: Variable, probability p: Float, training: Bool, generator: inout RandomGenerator) -> Variable {
+    precondition(p >= 0 && p < 1, "dropout: probability \(p) must be in [0, 1)")
+    guard training && p > 0 else { return x }
+    let scale = 1 / (1 - p)
+    let mask = Tensor(shape: x.shape) { m in for i in 0..<m.count { m[i] = generator.nextUnitFloat() < p ? 0 : scale } }
+    return Variable.record(x.value * mask, parents: [x]) { g in x.accumulate(g * mask) }
+}

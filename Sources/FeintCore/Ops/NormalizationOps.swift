@@ -1,0 +1,148 @@
+// Batch normalisation (per channel of NCHW) and layer normalisation (over the last axis).
+
+/// BatchNorm2d. In training, normalises with the batch's mean and biased variance over (N, H, W)
+/// and updates the running statistics in place (running = (1−m)·running + m·batch, variance
+/// unbiased, as PyTorch); in evaluation, uses the running statistics.
+/// y = γ·(x − μ)/√(σ² + ε) + β. x: [N, C, H, W]; weight, bias, running stats: [C].
+public func batchNorm(_ x: Variable, weight: Variable, bias: Variable,
+                      runningMean: inout Tensor, runningVar: inout Tensor,
+                      training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Variable {
+    precondition(x.value.rank == 4, "batchNorm: input must be [N, C, H, W], got \(x.shape)")
+    let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+    for (name, t) in [("weight", weight.value), ("bias", bias.value), ("running mean", runningMean), ("running var", runningVar)] {
+        precondition(t.shape == [c], "batchNorm: \(name) has shape \(t.shape), input has \(c) channels")
+    }
+    let m = n * plane
+    var mean = runningMean.scalars, invStd = [Float](repeating: 0, count: c)
+    if training {
+        precondition(m > 1, "batchNorm: training needs more than one value per channel, input \(x.shape)")
+        x.value.withUnsafeBufferPointer { xp in
+            for ch in 0..<c {
+                var s: Double = 0, ss: Double = 0
+                for i in 0..<n {
+                    let row = xp.baseAddress! + (i * c + ch) * plane
+                    for p in 0..<plane { let v = Double(row[p]); s += v; ss += v * v }
+                }
+                let mu = s / Double(m), variance = Swift.max(ss / Double(m) - mu * mu, 0)
+                mean[ch] = Float(mu)
+                invStd[ch] = Float(1 / (variance + Double(epsilon)).squareRoot())
+                runningMean.scalars[ch] = (1 - momentum) * runningMean.scalars[ch] + momentum * Float(mu)
+                runningVar.scalars[ch] = (1 - momentum) * runningVar.scalars[ch]
+                    + momentum * Float(variance * Double(m) / Double(m - 1))
+            }
+        }
+    } else {
+        for ch in 0..<c { invStd[ch] = 1 / (runningVar.scalars[ch] + epsilon).squareRoot() }
+    }
+    let (gamma, beta) = (weight.value.scalars, bias.value.scalars)
+    let y = Tensor(shape: x.shape) { out in
+        x.value.withUnsafeBufferPointer { xp in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    let off = (i * c + ch) * plane
+                    let scale = gamma[ch] * invStd[ch], shift = beta[ch] - mean[ch] * scale
+                    for p in 0..<plane { out[off + p] = xp[off + p] * scale + shift }
+                }
+            }
+        }
+    }
+    let (mu, istd) = (mean, invStd)
+    return Variable.record(y, parents: [x, weight, bias]) { g in
+        var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
+        var dx = x.needsGrad ? Tensor(zeros: x.shape) : Tensor(zeros: [0])
+        g.withUnsafeBufferPointer { gp in x.value.withUnsafeBufferPointer { xp in dx.withUnsafeMutableBufferPointer { d in
+            for ch in 0..<c {
+                var sg: Double = 0, sgx: Double = 0   // Σ g and Σ g·x̂ over the channel
+                for i in 0..<n {
+                    let off = (i * c + ch) * plane
+                    for p in 0..<plane {
+                        let xh = (xp[off + p] - mu[ch]) * istd[ch]
+                        sg += Double(gp[off + p]); sgx += Double(gp[off + p] * xh)
+                    }
+                }
+                dGamma[ch] = Float(sgx); dBeta[ch] = Float(sg)
+                guard x.needsGrad else { continue }
+                let k = gamma[ch] * istd[ch]
+                let (meanG, meanGX) = (Float(sg / Double(m)), Float(sgx / Double(m)))
+                for i in 0..<n {
+                    let off = (i * c + ch) * plane
+                    for p in 0..<plane {
+                        if training {
+                            let xh = (xp[off + p] - mu[ch]) * istd[ch]
+                            d[off + p] = k * (gp[off + p] - meanG - xh * meanGX)
+                        } else {
+                            d[off + p] = k * gp[off + p]
+                        }
+                    }
+                }
+            }
+        } } }
+        if x.needsGrad { x.accumulate(dx) }
+        if weight.needsGrad { weight.accumulate(Tensor(shape: [c], scalars: dGamma)) }
+        if bias.needsGrad { bias.accumulate(Tensor(shape: [c], scalars: dBeta)) }
+    }
+}
+
+/// LayerNorm over the last axis: y = γ·(x − μ)/√(σ² + ε) + β with the row's mean and biased
+/// variance. x: [..., D]; weight, bias: [D].
+public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, epsilon: Float = 1e-5) -> Variable {
+    let d = x.shape.last ?? 0
+    precondition(weight.shape == [d] && bias.shape == [d],
+                 "layerNorm: weight \(weight.shape) and bias \(bias.shape) should be [\(d)] for input \(x.shape)")
+    let rows = x.value.count / Swift.max(d, 1)
+    var invStd = [Float](repeating: 0, count: rows)
+    let (gamma, beta) = (weight.value.scalars, bias.value.scalars)
+    var xhat = Tensor(zeros: [0])
+    let y = Tensor(shape: x.shape) { out in
+        xhat = Tensor(shape: x.shape) { xh in
+            x.value.withUnsafeBufferPointer { xp in invStd.withUnsafeMutableBufferPointer { isd in
+                let (src, dst, nrm, inv) = (UncheckedBox(xp.baseAddress!), UncheckedBox(out.baseAddress!),
+                                            UncheckedBox(xh.baseAddress!), UncheckedBox(isd.baseAddress!))
+                Parallel.forRanges(rows, grain: 64) { range in
+                    for r in range {
+                        let (xr, yr, hr) = (src.value + r * d, dst.value + r * d, nrm.value + r * d)
+                        var s: Float = 0
+                        for j in 0..<d { s += xr[j] }
+                        let mu = s / Float(d)
+                        var v: Float = 0
+                        for j in 0..<d { let t = xr[j] - mu; v += t * t }
+                        let is_ = 1 / (v / Float(d) + epsilon).squareRoot()
+                        inv.value[r] = is_
+                        for j in 0..<d {
+                            let h = (xr[j] - mu) * is_
+                            hr[j] = h
+                            yr[j] = h * gamma[j] + beta[j]
+                        }
+                    }
+                }
+            } }
+        }
+    }
+    let (normalized, istd) = (xhat, invStd)
+    return Variable.record(y, parents: [x, weight, bias]) { g in
+        if x.needsGrad {
+            x.accumulate(Tensor(shape: x.shape) { out in
+                g.withUnsafeBufferPointer { gp in normalized.withUnsafeBufferPointer { hp in
+                    let (gb, hb, ob) = (UncheckedBox(gp.baseAddress!), UncheckedBox(hp.baseAddress!), UncheckedBox(out.baseAddress!))
+                    Parallel.forRanges(rows, grain: 64) { range in
+                        for r in range {
+                            let (gr, hr, dr) = (gb.value + r * d, hb.value + r * d, ob.value + r * d)
+                            var sg: Float = 0, sgh: Float = 0
+                            for j in 0..<d { let t = gr[j] * gamma[j]; sg += t; sgh += t * hr[j] }
+                            let (a, b) = (sg / Float(d), sgh / Float(d))
+                            for j in 0..<d { dr[j] = istd[r] * (gr[j] * gamma[j] - a - hr[j] * b) }
+                        }
+                    }
+                } }
+            })
+        }
+        if weight.needsGrad || bias.needsGrad {
+            var dGamma = [Float](repeating: 0, count: d), dBeta = [Float](repeating: 0, count: d)
+            g.withUnsafeBufferPointer { gp in normalized.withUnsafeBufferPointer { hp in
+                for r in 0..<rows { for j in 0..<d { dGamma[j] += gp[r * d + j] * hp[r * d + j]; dBeta[j] += gp[r * d + j] } }
+            } }
+            if weight.needsGrad { weight.accumulate(Tensor(shape: [d], scalars: dGamma)) }
+            if bias.needsGrad { bias.accumulate(Tensor(shape: [d], scalars: dBeta)) }
+        }
+    }
+}

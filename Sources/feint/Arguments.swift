@@ -1,0 +1,72 @@
+import Foundation
+
+/// A usage error: printed to stderr with the command's help hint; exit code 2.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Minimal `--name value` / `--flag` parser. Unknown options are usage errors.
+struct Arguments {
+    private var values: [String: String] = [:]
+    private var flags: Set<String> = []
+    private(set) var positional: [String] = []
+
+    init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>) throws {
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a.hasPrefix("--") {
+                var name = String(a.dropFirst(2)), inline: String?
+                if let eq = name.firstIndex(of: "=") {
+                    inline = String(name[name.index(after: eq)...]); name = String(name[..<eq])
+                }
+                if flagOptions.contains(name) {
+                    guard inline == nil else { throw UsageError("--\(name) takes no value") }
+                    flags.insert(name)
+                } else if valueOptions.contains(name) {
+                    if let inline { values[name] = inline } else {
+                        guard i + 1 < args.count else { throw UsageError("--\(name) needs a value") }
+                        i += 1; values[name] = args[i]
+                    }
+                } else {
+                    throw UsageError("unknown option --\(name)")
+                }
+            } else {
+                positional.append(a)
+            }
+            i += 1
+        }
+    }
+
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+    func string(_ name: String) -> String? { values[name] }
+
+    func int(_ name: String, default value: Int) throws -> Int {
+        guard let s = values[name] else { return value }
+        guard let v = Int(s) else { throw UsageError("--\(name) expects an integer, got '\(s)'") }
+        return v
+    }
+
+    func double(_ name: String, default value: Double) throws -> Double {
+        guard let s = values[name] else { return value }
+        guard let v = Double(s) else { throw UsageError("--\(name) expects a number, got '\(s)'") }
+        return v
+    }
+
+    func list(_ name: String, default value: [String]) -> [String] {
+        values[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? value
+    }
+
+    func intList(_ name: String, default value: [Int]) throws -> [Int] {
+        try list(name, default: value.map(String.init)).map {
+            guard let v = Int($0), v > 0 else { throw UsageError("--\(name) expects positive integers, got '\($0)'") }
+            return v
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

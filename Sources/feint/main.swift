@@ -1,0 +1,46 @@
+import Foundation
+
+let usage = """
+feint: adversarial-robustness attacks on image classifiers.
+
+Usage: feint <command> [options]
+
+Commands:
+  perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
+  help      Show this text, or `feint help <command>` for a command's options.
+
+Run `feint <command> --help` for the options of a command.
+"""
+
+let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
+    "perf": (PerfCommand.help, PerfCommand.run),
+]
+
+var args = Array(CommandLine.arguments.dropFirst())
+guard let name = args.first, !["help", "--help", "-h"].contains(name) || args.count > 1 else {
+    print(usage)
+    exit(0)
+}
+if name == "help" || name == "--help" || name == "-h" {
+    if let c = commands[args[1]] { print(c.help); exit(0) }
+    printError("feint: unknown command '\(args[1])'\n\n\(usage)")
+    exit(2)
+}
+guard let command = commands[name] else {
+    printError("feint: unknown command '\(name)'\n\n\(usage)")
+    exit(2)
+}
+args.removeFirst()
+if args.contains("--help") || args.contains("-h") {
+    print(command.help)
+    exit(0)
+}
+do {
+    exit(try command.run(args))
+} catch let error as UsageError {
+    printError("feint \(name): \(error)\nRun `feint \(name) --help` for usage.")
+    exit(2)
+} catch {
+    printError("feint \(name): \(error)")
+    exit(1)
+}
