@@ -3,8 +3,13 @@ import CBLAS
 /// GEMM through CBLAS, row-major. OpenBLAS runs single-threaded inside Feint; large products are
 /// split across `Parallel.threads` by rows (or columns) of C, each part one `cblas_sgemm` call.
 public enum BLAS {
-    /// Runs once before the first BLAS call: OpenBLAS's own threads off (Feint parallelises).
-    static let singleThreaded: Void = { feint_blas_set_threads(1) }()
+    /// Runs once before the first BLAS call: OpenBLAS's own threads off (Feint parallelises), and
+    /// glibc told to serve large blocks from its heap rather than fresh mmap'd pages, so the
+    /// scratch buffers an attack loop frees and re-allocates each step do not page-fault anew.
+    static let singleThreaded: Void = {
+        feint_blas_set_threads(1)
+        feint_keep_large_allocations()
+    }()
 
     /// The BLAS kernel in use (OpenBLAS's `openblas_get_corename()`, or "Accelerate").
     public static var coreName: String { String(cString: feint_blas_corename()) }

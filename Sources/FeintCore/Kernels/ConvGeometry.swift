@@ -49,17 +49,18 @@ enum Im2Col {
                         let iy = oy * s - p + i
                         let d = dst + oy * ow
                         if iy < 0 || iy >= h {
-                            d.update(repeating: 0, count: ow)
+                            for ox in 0..<ow { d[ox] = 0 }
                             continue
                         }
                         let src = plane + iy * w
-                        if lo > 0 { d.update(repeating: 0, count: lo) }
+                        for ox in 0..<lo { d[ox] = 0 }
                         if s == 1 {
-                            (d + lo).update(from: src + (lo - p + j), count: hi - lo)
+                            let from = src + (j - p)
+                            for ox in lo..<hi { d[ox] = from[ox] }
                         } else {
                             for ox in lo..<hi { d[ox] = src[ox * s - p + j] }
                         }
-                        if hi < ow { (d + hi).update(repeating: 0, count: ow - hi) }
+                        for ox in hi..<ow { d[ox] = 0 }
                     }
                     row += 1
                 }

@@ -12,6 +12,7 @@ enum ConvKernels {
     static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                         _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if g.isDepthwise { return Depthwise.forward(x, w, bias, y, g) }
+        if ShiftedConv.applies(g) { return ShiftedConv.forward(x, w, bias, y, g) }
         let (px, pw, pb, py) = (UncheckedBox(x), UncheckedBox(w), UncheckedBox(bias), UncheckedBox(y))
         let og = g.outChannels / g.groups
         forBlocks(g) { _, images, cols, out, parallelGemm in
@@ -89,6 +90,8 @@ enum ConvKernels {
                                _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>?,
                                _ g: ConvGeometry) {
         if g.isDepthwise { return Depthwise.backwardWeight(dy, x, dw, db, g) }
+        if let db { biasGradient(dy, db, g) }
+        if ShiftedConv.applies(g) { return ShiftedConv.backwardWeight(dy, x, dw, g) }
         let og = g.outChannels / g.groups
         let wCount = g.outChannels * g.patchSize
         let chunks = Parallel.chunkCount(g.batch)
@@ -114,14 +117,16 @@ enum ConvKernels {
             let src = partial + chunk * wCount
             for i in 0..<wCount { dw[i] += src[i] }
         }
-        if let db {
-            for n in 0..<g.batch {
-                for o in 0..<g.outChannels {
-                    let row = dy + (n * g.outChannels + o) * g.outPlane
-                    var s: Float = 0
-                    for p in 0..<g.outPlane { s += row[p] }
-                    db[o] += s
-                }
+    }
+
+    /// db[o] += Σ_{n,p} dy[n, o, p].
+    private static func biasGradient(_ dy: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        for n in 0..<g.batch {
+            for o in 0..<g.outChannels {
+                let row = dy + (n * g.outChannels + o) * g.outPlane
+                var s: Float = 0
+                for p in 0..<g.outPlane { s += row[p] }
+                db[o] += s
             }
         }
     }
@@ -138,7 +143,7 @@ enum ConvKernels {
     }
 
     /// Target number of GEMM columns (images × output pixels) per block.
-    static let columnsPerBlock = 4096
+    static let columnsPerBlock = Int(ProcessInfo.processInfo.environment["FEINT_CONV_COLUMNS"] ?? "4096")!
 
     /// Splits the batch across threads, and each thread's share into blocks of images whose
     /// im2col matrices fill about `columnsPerBlock` columns. `body(chunk, images, cols, out,
@@ -163,3 +168,4 @@ enum ConvKernels {
         if single { run(0, 0..<g.batch) } else { Parallel.forChunks(g.batch) { run($0, $1) } }
     }
 }
+import Foundation

@@ -1,0 +1,55 @@
+import FeintCore
+import Testing
+
+/// Finite-difference gradient check. The scalar probed is L = Σ r ⊙ f(x…) with a fixed random r
+/// (so every output element matters). Analytic gradients come from the tape; the numeric ones
+/// from central differences (f(x + h) − f(x − h)) / 2h, with L accumulated in Double.
+/// Passes when ‖analytic − numeric‖ ≤ tolerance · max(‖numeric‖, 1e-3), per input.
+func checkGradients(_ inputs: [Tensor], step h: Float = 1e-2, tolerance: Double = 1e-2,
+                    sourceLocation: SourceLocation = #_sourceLocation,
+                    _ f: ([Variable]) -> Variable) {
+    let probe: Tensor = {
+        let out = f(inputs.map { Variable($0) }).value
+        var rng = RandomGenerator(seed: 99)
+        return rng.uniform(shape: out.shape, low: -1, high: 1)
+    }()
+    func loss(_ xs: [Tensor]) -> Double {
+        let y = f(xs.map { Variable($0) }).value
+        var s = 0.0
+        for i in 0..<y.count { s += Double(y.scalars[i]) * Double(probe.scalars[i]) }
+        return s
+    }
+    let leaves = inputs.map { Variable($0, requiresGrad: true) }
+    let analytic = f(leaves).gradients(wrt: leaves, seed: probe)
+    for (k, x) in inputs.enumerated() {
+        var numeric = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            var plus = inputs, minus = inputs
+            plus[k].scalars[i] += h
+            minus[k].scalars[i] -= h
+            numeric[i] = (loss(plus) - loss(minus)) / (2 * Double(h))
+        }
+        var diff = 0.0, norm = 0.0
+        for i in 0..<x.count {
+            let d = Double(analytic[k].scalars[i]) - numeric[i]
+            diff += d * d; norm += numeric[i] * numeric[i]
+        }
+        let rel = diff.squareRoot() / max(norm.squareRoot(), 1e-3)
+        #expect(rel <= tolerance, "input \(k) \(x.shape): relative gradient error \(rel)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Seeded random tensor in [low, high).
+func random(_ shape: [Int], seed: UInt64 = 1, low: Float = -1, high: Float = 1) -> Tensor {
+    var rng = RandomGenerator(seed: seed)
+    return rng.uniform(shape: shape, low: low, high: high)
+}
+
+/// Values spread away from each other (no ties, no values near 0): for max and ReLU checks,
+/// whose derivatives jump at ties and at 0.
+func spread(_ shape: [Int], seed: UInt64 = 1) -> Tensor {
+    let n = shape.reduce(1, *)
+    var rng = RandomGenerator(seed: seed)
+    let order = rng.permutation(n)
+    return Tensor(shape: shape, scalars: order.map { (Float($0) - Float(n) / 2 + 0.25) * 0.1 })
+}

@@ -1,0 +1,58 @@
+import FeintCore
+import Testing
+
+@Suite("Gradients: shape ops, products, attention")
+struct StructureGradientTests {
+    @Test func shapeOps() {
+        let x = random([2, 3, 4])
+        checkGradients([x]) { reshape($0[0], [6, -1]) }
+        checkGradients([x]) { flatten($0[0]) }
+        checkGradients([x]) { permute($0[0], [2, 0, 1]) }
+        checkGradients([x]) { transpose($0[0], 0, 2) }
+        checkGradients([x]) { slice($0[0], axis: 1, 1..<3) }
+        checkGradients([x]) { gather($0[0], indices: [3, 0, 3], axis: 2) }
+        checkGradients([random([1, 3, 1])]) { expand($0[0], to: [2, 3, 4]) }
+        checkGradients([x, random([2, 2, 4], seed: 3)]) { concat([$0[0], $0[1]], axis: 1) }
+        checkGradients([x, random([2, 3, 1], seed: 3)]) { concat([$0[1], $0[0]], axis: -1) }
+    }
+
+    @Test func linearLayer() {
+        checkGradients([random([5, 4]), random([3, 4], seed: 2), random([3], seed: 3)]) {
+            linear($0[0], weight: $0[1], bias: $0[2])
+        }
+        checkGradients([random([2, 5, 4]), random([3, 4], seed: 2)]) { linear($0[0], weight: $0[1], bias: nil) }
+    }
+
+    @Test func matrixProducts() {
+        checkGradients([random([2, 3, 4]), random([2, 4, 5], seed: 2)]) { matmul($0[0], $0[1]) }
+        checkGradients([random([2, 3, 4]), random([4, 5], seed: 2)]) { matmul($0[0], $0[1]) }
+        checkGradients([random([3, 4]), random([4, 2], seed: 2)]) { matmul($0[0], $0[1]) }
+    }
+
+    @Test func attention() {
+        let (q, k, v) = (random([2, 2, 5, 3], seed: 1), random([2, 2, 5, 3], seed: 2), random([2, 2, 5, 3], seed: 3))
+        checkGradients([q, k, v]) { scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2]).output }
+    }
+
+    @Test func layerNormalisation() {
+        checkGradients([random([3, 4, 6]), random([6], seed: 2, low: 0.5, high: 1.5), random([6], seed: 3)]) {
+            layerNorm($0[0], weight: $0[1], bias: $0[2])
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func batchNormalisation(training: Bool) {
+        let mean = random([3], seed: 7), variance = random([3], seed: 8, low: 0.5, high: 2)
+        checkGradients([random([4, 3, 2, 3]), random([3], seed: 2, low: 0.5, high: 1.5), random([3], seed: 3)]) {
+            var m = mean, v = variance
+            return batchNorm($0[0], weight: $0[1], bias: $0[2], runningMean: &m, runningVar: &v, training: training)
+        }
+    }
+
+    @Test func resizingAndPadding() {
+        let x = random([2, 2, 5, 4])
+        checkGradients([x]) { resizeBilinear($0[0], height: 8, width: 7) }
+        checkGradients([x]) { resizeBilinear($0[0], height: 3, width: 3) }
+        checkGradients([x]) { pad($0[0], top: 1, bottom: 2, left: 0, right: 3, value: 0.5) }
+    }
+}
