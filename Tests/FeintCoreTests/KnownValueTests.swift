@@ -42,29 +42,40 @@ struct KnownValueTests {
         #expect(zip(padded, expected).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
+    /// Packs per-head q, k, v [B, H, T, d] into timm's fused layout [B, T, (q|k|v) × H × d].
+    func pack(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
+        let (b, h, t, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        var out = Tensor(zeros: [b, t, 3 * h * d])
+        for (s, x) in [q, k, v].enumerated() {
+            for i in 0..<b { for hh in 0..<h { for tt in 0..<t { for j in 0..<d {
+                out[i, tt, (s * h + hh) * d + j] = x[i, hh, tt, j]
+            } } } }
+        }
+        return out
+    }
+
     @Test func attentionWithEqualScoresAverages() {
         // Zero queries give equal scores: every output row is the mean of the values.
         let v = random([1, 2, 4, 3])
-        let r = scaledDotProductAttention(query: Variable(Tensor(zeros: [1, 2, 4, 3])), key: Variable(random([1, 2, 4, 3], seed: 5)),
-                                          value: Variable(v))
+        let r = multiheadAttention(qkv: Variable(pack(Tensor(zeros: [1, 2, 4, 3]), random([1, 2, 4, 3], seed: 5), v)), heads: 2)
         for h in 0..<2 { for t in 0..<4 { for d in 0..<3 {
             let m = (0..<4).map { v[0, h, $0, d] }.reduce(0, +) / 4
-            #expect(abs(r.output.value[0, h, t, d] - m) < 1e-6)
+            #expect(abs(r.output.value[0, t, h * 3 + d] - m) < 1e-6)
             #expect(abs(r.weights[0, h, t, d] - 0.25) < 1e-6)
         } } }
     }
 
     @Test func attentionMatchesFormula() {
-        let (q, k, v) = (random([1, 1, 3, 2], seed: 1), random([1, 1, 3, 2], seed: 2), random([1, 1, 3, 2], seed: 3))
-        let out = scaledDotProductAttention(query: Variable(q), key: Variable(k), value: Variable(v)).output.value
-        for t in 0..<3 {
-            let scores = (0..<3).map { j in (q[0, 0, t, 0] * k[0, 0, j, 0] + q[0, 0, t, 1] * k[0, 0, j, 1]) / Float(2).squareRoot() }
+        let (q, k, v) = (random([1, 2, 3, 2], seed: 1), random([1, 2, 3, 2], seed: 2), random([1, 2, 3, 2], seed: 3))
+        let out = multiheadAttention(qkv: Variable(pack(q, k, v)), heads: 2).output.value
+        for h in 0..<2 { for t in 0..<3 {
+            let scores = (0..<3).map { j in (q[0, h, t, 0] * k[0, h, j, 0] + q[0, h, t, 1] * k[0, h, j, 1]) / Float(2).squareRoot() }
             let e = scores.map { Foundation.exp($0) }, z = e.reduce(0, +)
             for d in 0..<2 {
-                let expected = (0..<3).map { e[$0] / z * v[0, 0, $0, d] }.reduce(0, +)
-                #expect(abs(out[0, 0, t, d] - expected) < 1e-5)
+                let expected = (0..<3).map { e[$0] / z * v[0, h, $0, d] }.reduce(0, +)
+                #expect(abs(out[0, t, h * 2 + d] - expected) < 1e-5)
             }
-        }
+        } }
     }
 
     @Test func batchNormTrainingAndEvaluation() {

@@ -30,8 +30,8 @@ struct StructureGradientTests {
     }
 
     @Test func attention() {
-        let (q, k, v) = (random([2, 2, 5, 3], seed: 1), random([2, 2, 5, 3], seed: 2), random([2, 2, 5, 3], seed: 3))
-        checkGradients([q, k, v]) { scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2]).output }
+        checkGradients([random([2, 5, 3 * 2 * 3], low: -2, high: 2)]) { multiheadAttention(qkv: $0[0], heads: 2).output }
+        checkGradients([random([1, 4, 3 * 3 * 2], low: -2, high: 2)]) { multiheadAttention(qkv: $0[0], heads: 3).output }
     }
 
     @Test func layerNormalisation() {

@@ -67,6 +67,25 @@ public enum BLAS {
         }
     }
 
+    /// A batch of GEMMs whose operands sit at arbitrary offsets: `offsets(i)` gives the element
+    /// offsets of A, B and C for entry i (attention heads inside packed [B, T, 3, H, d] rows).
+    @inlinable
+    public static func sgemmBatched(
+        batch: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+        offsets: (Int) -> (a: Int, b: Int, c: Int)
+    ) {
+        let (pa, pb, pc) = (UncheckedBox(a), UncheckedBox(b), UncheckedBox(c))
+        let grain = Swift.max(1, (1 << 16) / Swift.max(1, 2 * m * n * k))
+        Parallel.forRanges(batch, grain: grain) { r in
+            for i in r {
+                let o = offsets(i)
+                call(transA, transB, m, n, k, alpha, pa.value + o.a, lda, pb.value + o.b, ldb, beta, pc.value + o.c, ldc)
+            }
+        }
+    }
+
     @usableFromInline
     static func call(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,

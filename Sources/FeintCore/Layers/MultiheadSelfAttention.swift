@@ -19,13 +19,8 @@ public final class MultiheadSelfAttention: Layer {
 
     public func callAsFunction(_ x: Variable) -> Variable {
         precondition(x.value.rank == 3, "MultiheadSelfAttention: input must be [B, T, D], got \(x.shape)")
-        let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
-        let parts = permute(reshape(qkv(x), [b, t, 3, heads, d / heads]), [2, 0, 3, 1, 4])  // [3, B, H, T, hd]
-        let q = reshape(slice(parts, axis: 0, 0..<1), [b, heads, t, d / heads])
-        let k = reshape(slice(parts, axis: 0, 1..<2), [b, heads, t, d / heads])
-        let v = reshape(slice(parts, axis: 0, 2..<3), [b, heads, t, d / heads])
-        let attended = scaledDotProductAttention(query: q, key: k, value: v)
+        let attended = multiheadAttention(qkv: qkv(x), heads: heads)
         lastWeights = attended.weights
-        return proj(reshape(permute(attended.output, [0, 2, 1, 3]), [b, t, d]))
+        return proj(attended.output)
     }
 }

@@ -101,15 +101,12 @@ public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, epsilon: 
                 Parallel.forRanges(rows, grain: 64) { range in
                     for r in range {
                         let (xr, yr, hr) = (src.value + r * d, dst.value + r * d, nrm.value + r * d)
-                        var s: Float = 0
-                        for j in 0..<d { s += xr[j] }
-                        let mu = s / Float(d)
-                        var v: Float = 0
-                        for j in 0..<d { let t = xr[j] - mu; v += t * t }
-                        let is_ = 1 / (v / Float(d) + epsilon).squareRoot()
+                        let mu = FastMath.sum(xr, d) / Float(d)
+                        for j in 0..<d { hr[j] = xr[j] - mu }
+                        let is_ = 1 / (FastMath.dot(hr, hr, d) / Float(d) + epsilon).squareRoot()
                         inv.value[r] = is_
                         for j in 0..<d {
-                            let h = (xr[j] - mu) * is_
+                            let h = hr[j] * is_
                             hr[j] = h
                             yr[j] = h * gamma[j] + beta[j]
                         }
@@ -127,10 +124,9 @@ public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, epsilon: 
                     Parallel.forRanges(rows, grain: 64) { range in
                         for r in range {
                             let (gr, hr, dr) = (gb.value + r * d, hb.value + r * d, ob.value + r * d)
-                            var sg: Float = 0, sgh: Float = 0
-                            for j in 0..<d { let t = gr[j] * gamma[j]; sg += t; sgh += t * hr[j] }
-                            let (a, b) = (sg / Float(d), sgh / Float(d))
-                            for j in 0..<d { dr[j] = istd[r] * (gr[j] * gamma[j] - a - hr[j] * b) }
+                            for j in 0..<d { dr[j] = gr[j] * gamma[j] }
+                            let (a, b) = (FastMath.sum(dr, d) / Float(d), FastMath.dot(dr, hr, d) / Float(d))
+                            for j in 0..<d { dr[j] = istd[r] * (dr[j] - a - hr[j] * b) }
                         }
                     }
                 } }

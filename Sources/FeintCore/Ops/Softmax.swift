@@ -16,11 +16,9 @@ func forEachRow(_ x: Tensor, _ out: UnsafeMutableBufferPointer<Float>,
 /// softmax_j = e^{x_j − max} / Σ_k e^{x_k − max}, in place from `x` into `y` (one row).
 @inline(__always)
 func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var m = -Float.infinity
-    for j in 0..<n { m = Swift.max(m, x[j]) }
-    var s: Float = 0
-    for j in 0..<n { let e = FastMath.exp(x[j] - m); y[j] = e; s += e }
-    let inv = 1 / s
+    let m = FastMath.max(x, n)
+    for j in 0..<n { y[j] = FastMath.exp(x[j] - m) }
+    let inv = 1 / FastMath.sum(y, n)
     for j in 0..<n { y[j] *= inv }
 }
 
@@ -41,8 +39,7 @@ func softmaxBackward(y: Tensor, g: Tensor) -> Tensor {
                 let base = yp.baseAddress!
                 forEachRow(y, out) { yr, dr, n in
                     let gr = gb.value + (yr - base)
-                    var dot: Float = 0
-                    for j in 0..<n { dot += gr[j] * yr[j] }
+                    let dot = FastMath.dot(gr, yr, n)
                     for j in 0..<n { dr[j] = yr[j] * (gr[j] - dot) }
                 }
             }
@@ -56,11 +53,9 @@ public func logSoftmax(_ x: Variable) -> Variable {
     precondition(x.value.rank >= 1, "logSoftmax: needs at least one axis")
     let y = Tensor(shape: x.shape) { out in
         forEachRow(x.value, out) { xr, yr, n in
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, xr[j]) }
-            var s: Float = 0
-            for j in 0..<n { s += FastMath.exp(xr[j] - m) }
-            let lse = m + Foundation.log(s)
+            let m = FastMath.max(xr, n)
+            for j in 0..<n { yr[j] = FastMath.exp(xr[j] - m) }
+            let lse = m + Foundation.log(FastMath.sum(yr, n))
             for j in 0..<n { yr[j] = xr[j] - lse }
         }
     }
@@ -72,8 +67,7 @@ public func logSoftmax(_ x: Variable) -> Variable {
                     let base = yp.baseAddress!
                     forEachRow(y, out) { yr, dr, n in
                         let gr = gb.value + (yr - base)
-                        var total: Float = 0
-                        for j in 0..<n { total += gr[j] }
+                        let total = FastMath.sum(gr, n)
                         for j in 0..<n { dr[j] = gr[j] - FastMath.exp(yr[j]) * total }
                     }
                 }
