@@ -119,14 +119,14 @@ enum ConvKernels {
         }
     }
 
-    /// db[o] += Σ_{n,p} dy[n, o, p].
+    /// db[o] += Σ_{n,p} dy[n, o, p], split across threads by channel.
     private static func biasGradient(_ dy: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        for n in 0..<g.batch {
-            for o in 0..<g.outChannels {
-                let row = dy + (n * g.outChannels + o) * g.outPlane
+        let (pdy, pdb) = (UncheckedBox(dy), UncheckedBox(db))
+        Parallel.forRanges(g.outChannels) { channels in
+            for o in channels {
                 var s: Float = 0
-                for p in 0..<g.outPlane { s += row[p] }
-                db[o] += s
+                for n in 0..<g.batch { s += FastMath.sum(pdy.value + (n * g.outChannels + o) * g.outPlane, g.outPlane) }
+                pdb.value[o] += s
             }
         }
     }
@@ -143,7 +143,7 @@ enum ConvKernels {
     }
 
     /// Target number of GEMM columns (images × output pixels) per block.
-    static let columnsPerBlock = Int(ProcessInfo.processInfo.environment["FEINT_CONV_COLUMNS"] ?? "4096")!
+    static let columnsPerBlock = 2048
 
     /// Splits the batch across threads, and each thread's share into blocks of images whose
     /// im2col matrices fill about `columnsPerBlock` columns. `body(chunk, images, cols, out,
@@ -168,4 +168,3 @@ enum ConvKernels {
         if single { run(0, 0..<g.batch) } else { Parallel.forChunks(g.batch) { run($0, $1) } }
     }
 }
-import Foundation

@@ -4,6 +4,9 @@ enum PoolKernels {
     /// y = max over each window; argmax[i] = flat index within the input plane (−1: all padding).
     static func maxForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                            _ argmax: UnsafeMutablePointer<Int32>, _ g: ConvGeometry) {
+        if g.kernelHeight == 2 && g.kernelWidth == 2 && g.stride == 2 && g.padding == 0 {
+            return maxForward2x2(x, y, argmax, g)
+        }
         let (px, py, pa) = (UncheckedBox(x), UncheckedBox(y), UncheckedBox(argmax))
         Parallel.forRanges(g.batch * g.inChannels, grain: 8) { range in
             for plane in range {
@@ -24,6 +27,31 @@ enum PoolKernels {
                         }
                         dst[oy * g.outWidth + ox] = where_ < 0 ? 0 : best
                         arg[oy * g.outWidth + ox] = where_
+                    }
+                }
+            }
+        }
+    }
+
+    /// The common 2×2, stride 2 case without bounds checks per tap.
+    private static func maxForward2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                      _ argmax: UnsafeMutablePointer<Int32>, _ g: ConvGeometry) {
+        let (px, py, pa) = (UncheckedBox(x), UncheckedBox(y), UncheckedBox(argmax))
+        let (w, ow) = (g.width, g.outWidth)
+        Parallel.forRanges(g.batch * g.inChannels, grain: 8) { range in
+            for plane in range {
+                let src = px.value + plane * g.inPlane
+                let dst = py.value + plane * g.outPlane, arg = pa.value + plane * g.outPlane
+                for oy in 0..<g.outHeight {
+                    let top = 2 * oy * w
+                    for ox in 0..<ow {
+                        var at = top + 2 * ox
+                        var best = src[at]
+                        if src[at + 1] > best { best = src[at + 1]; at = top + 2 * ox + 1 }
+                        if src[top + w + 2 * ox] > best { best = src[top + w + 2 * ox]; at = top + w + 2 * ox }
+                        if src[top + w + 2 * ox + 1] > best { best = src[top + w + 2 * ox + 1]; at = top + w + 2 * ox + 1 }
+                        dst[oy * ow + ox] = best
+                        arg[oy * ow + ox] = Int32(at)
                     }
                 }
             }

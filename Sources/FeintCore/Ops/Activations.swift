@@ -2,9 +2,17 @@
 
 /// max(x, 0). The pullback passes the gradient where the output is positive.
 public func relu(_ x: Variable) -> Variable {
-    let y = x.value.map { Swift.max($0, 0) }
+    let y = Tensor(shape: x.shape) { out in
+        x.value.withUnsafeBufferPointer { xp in
+            Elementwise.relu(xp.baseAddress!, out.baseAddress!, out.count)
+        }
+    }
     return Variable.record(y, parents: [x]) { g in
-        x.accumulate(g.zipMap(y) { $1 > 0 ? $0 : 0 })
+        x.accumulate(Tensor(shape: x.shape) { out in
+            g.withUnsafeBufferPointer { gp in y.withUnsafeBufferPointer { yp in
+                Elementwise.passWherePositive(gp.baseAddress!, yp.baseAddress!, out.baseAddress!, out.count)
+            } }
+        })
     }
 }
 
