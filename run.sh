@@ -6,6 +6,12 @@
 #
 # Both first install any missing system libraries with apt (sudo when not root) and say which.
 # Further arguments after `./run.sh` are passed to the main job, e.g. `./run.sh perf --json`.
+#
+#   ./run.sh compare-torch PYTHON [THREADS] [ROUNDS]
+#       runs `feint perf` and ../shared/bench/torch_reference.py (or $TORCH_REFERENCE)
+#       alternately, ROUNDS times each (default 3) with THREADS threads (default 2), and prints
+#       the median images/s of both and their ratio. PYTHON is an interpreter with torch installed
+#       (e.g. a scratch venv: python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -29,7 +35,49 @@ install_system_packages() {
 }
 
 install_system_packages
+compare_torch() {
+    local python="${1:?usage: ./run.sh compare-torch PYTHON [THREADS] [ROUNDS]}" threads="${2:-2}" rounds="${3:-3}"
+    local reference="${TORCH_REFERENCE:-../shared/bench/torch_reference.py}"
+    [[ -f "$reference" ]] || { echo "run.sh: torch reference not found at $reference (set TORCH_REFERENCE)" >&2; exit 2; }
+    swift build -c release --product feint
+    local out
+    out="$(mktemp -d)"
+    for round in $(seq "$rounds"); do
+        echo "round $round/$rounds: torch" >&2
+        "$python" "$reference" "$threads" > "$out/torch-$round.txt"
+        echo "round $round/$rounds: feint" >&2
+        .build/release/feint perf --threads "$threads" --steps attack,train --json > "$out/feint-$round.json"
+    done
+    "$python" - "$out" <<'PY'
+import glob, json, re, statistics, sys
+out = sys.argv[1]
+torch, feint, core = {}, {}, set()
+for path in glob.glob(f"{out}/torch-*.txt"):
+    for line in open(path):
+        m = re.match(r"torch (\S+) threads=(\d+) (\S+) batch=(\d+): (\d+) img/s \((attack|training)", line)
+        if m:
+            name = "vit" if m[3].startswith("vit") else m[3]
+            torch.setdefault((name, "train" if m[6] == "training" else "attack", int(m[4])), []).append(float(m[5]))
+for path in glob.glob(f"{out}/feint-*.json"):
+    report = json.load(open(path))
+    core.add(report["blasCore"])
+    for s in report["steps"]:
+        feint.setdefault((s["model"], s["kind"], s["batch"]), []).append(s["imagesPerSecond"])
+print(f"BLAS kernel: {', '.join(sorted(core))}")
+print("| model | step | batch | Feint img/s | PyTorch img/s | Feint / PyTorch |")
+print("|---|---|---|---:|---:|---:|")
+for key in sorted(feint):
+    if key in torch:
+        f, t = statistics.median(feint[key]), statistics.median(torch[key])
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {f:.0f} | {t:.0f} | {f / t:.2f} |")
+PY
+}
+
 case "${1:-}" in
+    compare-torch)
+        shift
+        compare_torch "$@"
+        ;;
     test)
         shift
         swift build --build-tests

@@ -19,15 +19,27 @@ public func relu(_ x: Variable) -> Variable {
 /// GELU, exact (erf) form: x·Φ(x) = ½·x·(1 + erf(x/√2)).
 /// d/dx = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π). Uses `FastMath.erf` (abs. error < 1e-6).
 public func gelu(_ x: Variable) -> Variable {
-    let y = x.value.map { 0.5 * $0 * (1 + FastMath.erf($0 * 0.707_106_78)) }
+    let y = Tensor(shape: x.shape) { out in
+        x.value.withUnsafeBufferPointer { xp in
+            let (src, dst) = (UncheckedBox(xp.baseAddress!), UncheckedBox(out.baseAddress!))
+            Elementwise.split(out.count) { o, c in
+                let (xv, yv) = (src.value + o, dst.value + o)
+                for i in 0..<c { yv[i] = 0.5 * xv[i] * (1 + FastMath.erf(xv[i] * 0.707_106_78)) }
+            }
+        }
+    }
     return Variable.record(y, parents: [x]) { g in
         x.accumulate(Tensor(shape: x.shape) { out in
-            x.value.withUnsafeBufferPointer { xv in g.withUnsafeBufferPointer { gv in
-                for i in 0..<out.count {
-                    let v = xv[i]
-                    let cdf = 0.5 * (1 + FastMath.erf(v * 0.707_106_78))
-                    let pdf = 0.398_942_28 * FastMath.exp(-0.5 * v * v)
-                    out[i] = gv[i] * (cdf + v * pdf)
+            x.value.withUnsafeBufferPointer { xp in g.withUnsafeBufferPointer { gp in
+                let (src, grad, dst) = (UncheckedBox(xp.baseAddress!), UncheckedBox(gp.baseAddress!), UncheckedBox(out.baseAddress!))
+                Elementwise.split(out.count) { o, c in
+                    let (xv, gv, dv) = (src.value + o, grad.value + o, dst.value + o)
+                    for i in 0..<c {
+                        let v = xv[i]
+                        let cdf = 0.5 * (1 + FastMath.erf(v * 0.707_106_78))
+                        let pdf = 0.398_942_28 * FastMath.exp(-0.5 * v * v)
+                        dv[i] = gv[i] * (cdf + v * pdf)
+                    }
                 }
             } }
         })

@@ -38,11 +38,7 @@ public func linear(_ x: Variable, weight: Variable, bias: Variable?) -> Variable
                     }
                 })
             }
-            if let bias, bias.needsGrad {
-                var db = [Float](repeating: 0, count: outF)
-                for r in 0..<rows { for j in 0..<outF { db[j] += gp[r * outF + j] } }
-                bias.accumulate(Tensor(shape: [outF], scalars: db))
-            }
+            if let bias, bias.needsGrad { bias.accumulate(Reduce.columnSums(g, rows: rows, columns: outF)) }
         }
     }
 }

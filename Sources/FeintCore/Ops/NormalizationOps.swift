@@ -133,12 +133,9 @@ public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, epsilon: 
             })
         }
         if weight.needsGrad || bias.needsGrad {
-            var dGamma = [Float](repeating: 0, count: d), dBeta = [Float](repeating: 0, count: d)
-            g.withUnsafeBufferPointer { gp in normalized.withUnsafeBufferPointer { hp in
-                for r in 0..<rows { for j in 0..<d { dGamma[j] += gp[r * d + j] * hp[r * d + j]; dBeta[j] += gp[r * d + j] } }
-            } }
-            if weight.needsGrad { weight.accumulate(Tensor(shape: [d], scalars: dGamma)) }
-            if bias.needsGrad { bias.accumulate(Tensor(shape: [d], scalars: dBeta)) }
+            // dγ = Σ_rows g ⊙ x̂, dβ = Σ_rows g.
+            if weight.needsGrad { weight.accumulate(Reduce.columnSums(g * normalized, rows: rows, columns: d)) }
+            if bias.needsGrad { bias.accumulate(Reduce.columnSums(g, rows: rows, columns: d)) }
         }
     }
 }
