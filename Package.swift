@@ -21,13 +21,17 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CImageCodecs",
+            providers: [.apt(["libpng-dev", "libjpeg-dev", "zlib1g-dev"])]
+        ),
         .target(
             name: "FeintCore",
             dependencies: ["CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))],
             linkerSettings: blasSettings
         ),
-        .target(name: "FeintModels", dependencies: ["FeintCore"]),
+        .target(name: "FeintModels", dependencies: ["FeintCore", "CImageCodecs"]),
         .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels"]),
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"]),

@@ -1,0 +1,73 @@
+import FeintCore
+import FeintModels
+import Foundation
+import Testing
+
+/// The repository root (for the bundled datasets).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+@Suite("Data loaders")
+struct DataTests {
+    @Test func bundledFashionMNISTTestSplit() throws {
+        let test = try IDX.fashionMNIST(split: .test, directory: repositoryRoot.appendingPathComponent("datasets/fashion-mnist"))
+        #expect(test.images.shape == [10_000, 1, 28, 28])
+        #expect(test.labels.count == 10_000 && Set(test.labels) == Set(0..<10))
+        #expect(test.images.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(test.labels.prefix(5) == [9, 2, 1, 1, 6])   // the published first test labels
+    }
+
+    @Test func idxErrors() {
+        func problem(_ bytes: [UInt8]) -> String? {
+            do { _ = try IDX.parse(Data(bytes), name: "x.idx"); return nil } catch let e as DataError { return e.problem } catch { return "\(error)" }
+        }
+        #expect(problem([0, 0])?.contains("truncated") == true)
+        #expect(problem([1, 0, 8, 1, 0, 0, 0, 1, 0])?.contains("magic") == true)
+        #expect(problem([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0])?.contains("not supported") == true)
+        #expect(problem([0, 0, 8, 1, 0, 0, 0, 3, 7])?.contains("need 3") == true)
+        #expect(problem([0x1F, 0x8B, 8, 0, 0])?.contains("gzip") == true)
+        #expect(try! IDX.parse(Data([0, 0, 8, 2, 0, 0, 0, 1, 0, 0, 0, 2, 5, 6])) == IDX.Array(shape: [1, 2], bytes: [5, 6]))
+    }
+
+    @Test func pngRoundTripAndFolders() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-data-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for c in ["cat", "dog"] { try FileManager.default.createDirectory(at: dir.appendingPathComponent(c), withIntermediateDirectories: true) }
+        var rng = RandomGenerator(seed: 3)
+        let rgb = rng.uniform(shape: [3, 5, 4]), gray = rng.uniform(shape: [1, 5, 4])
+        try ImageCodec.writePNG(rgb, to: dir.appendingPathComponent("cat/a.png"))
+        try ImageCodec.writePNG(gray, to: dir.appendingPathComponent("dog/b.png"))
+        try Data("not an image".utf8).write(to: dir.appendingPathComponent("dog/c.png"))
+        let decoded = try ImageCodec.decode(dir.appendingPathComponent("cat/a.png"))
+        #expect(decoded.pixels.shape == [3, 5, 4] && decoded.bitDepth == 8)
+        // 8-bit rounding: within half a level.
+        #expect(zip(decoded.pixels.scalars, rgb.scalars).allSatisfy { abs($0 - $1) <= 0.5 / 255 + 1e-6 })
+        let folder = try ImageFolder(root: dir)
+        #expect(folder.classNames == ["cat", "dog"])
+        #expect(folder.entries.map(\.path) == ["cat/a.png", "dog/b.png", "dog/c.png"])
+        let (set, errors) = folder.loadAll(channels: 1, height: 5, width: 4, resize: false)
+        #expect(set.labels == [0, 1])
+        #expect(errors.count == 1 && errors[0].path.hasSuffix("dog/c.png") && errors[0].problem.contains("not a PNG or JPEG"))
+        let (_, sizeErrors) = folder.loadAll(channels: 3, height: 8, width: 8, resize: false)
+        #expect(sizeErrors.contains { $0.problem.contains("needs 8×8") })
+        let (resized, _) = folder.loadAll(channels: 3, height: 8, width: 8, resize: true)
+        #expect(resized.images.shape == [2, 3, 8, 8])
+    }
+
+    @Test func labelsCSV() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-csv-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try ImageCodec.writePNG(Tensor(zeros: [1, 2, 2]), to: dir.appendingPathComponent("x.png"))
+        try Data("filename,label,target\nx.png,3,5\nmissing.png,1\nbad line\n".utf8).write(to: dir.appendingPathComponent("labels.csv"))
+        let folder = try ImageFolder(root: dir)
+        #expect(folder.entries == [ImageFolder.Entry(path: "x.png", label: 3, target: 5)])
+        #expect(folder.problems.count == 2)
+    }
+
+    @Test func cifarJPEGDecodes() throws {
+        let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
+        try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
+        let d = try ImageCodec.decode(jpeg)
+        #expect(d.pixels.shape == [3, 32, 32])
+    }
+}
