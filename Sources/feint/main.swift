@@ -6,6 +6,7 @@ feint: adversarial-robustness attacks on image classifiers.
 Usage: feint <command> [options]
 
 Commands:
+  zoo       The model zoo: list, evaluate and train models.
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
 
@@ -14,6 +15,7 @@ Run `feint <command> --help` for the options of a command.
 
 let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "perf": (PerfCommand.help, PerfCommand.run),
+    "zoo": (ZooCommand.help, ZooCommand.run),
 ]
 
 var args = Array(CommandLine.arguments.dropFirst())

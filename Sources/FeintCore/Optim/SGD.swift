@@ -34,6 +34,15 @@ public final class SGD {
 
     /// Clears every parameter's gradient.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// The momentum buffers, one per parameter (nil before its first step): for checkpoints.
+    public var state: [Tensor?] {
+        get { velocity }
+        set {
+            precondition(newValue.count == parameters.count, "SGD.state: \(newValue.count) buffers for \(parameters.count) parameters")
+            velocity = newValue
+        }
+    }
 }
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as PyTorch's `AdamW`.
@@ -74,6 +83,21 @@ public final class AdamW {
     }
 
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// First- then second-moment buffers (2 per parameter): for checkpoints.
+    public var state: [Tensor?] {
+        get { m + v }
+        set {
+            precondition(newValue.count == 2 * parameters.count, "AdamW.state: \(newValue.count) buffers for \(parameters.count) parameters")
+            m = Array(newValue.prefix(parameters.count)); v = Array(newValue.suffix(parameters.count))
+        }
+    }
+
+    /// Steps taken (for bias correction): for checkpoints.
+    public var stepCount: Int {
+        get { t }
+        set { t = newValue }
+    }
 }
 
 import Foundation

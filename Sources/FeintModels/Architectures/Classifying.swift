@@ -6,9 +6,9 @@ public protocol Classifying: AnyObject {
 }
 
 extension SmallCNN: Classifying {
-    public func logits(_ x: Variable) -> Variable { self(x) }
+    public func logits(_ x: Variable) -> Variable { forward(x).logits }
 }
 
 extension ViT: Classifying {
-    public func logits(_ x: Variable) -> Variable { self(x) }
+    public func logits(_ x: Variable) -> Variable { forward(x).logits }
 }

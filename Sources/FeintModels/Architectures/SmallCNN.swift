@@ -5,7 +5,7 @@ import FeintCore
 ///   conv3 32→64 3×3, ReLU, conv4 64→64 3×3, ReLU, maxpool 2,
 ///   flatten (64·4·4 at 28×28), fc1 →200, ReLU, fc2 200→200, ReLU, fc3 200→classes.
 /// The same layers as `SmallCNN` in shared/bench/torch_reference.py.
-public final class SmallCNN: Layer {
+public final class SmallCNN: Network {
     public let conv1, conv2, conv3, conv4: Conv2d
     public let fc1, fc2, fc3: Linear
 
@@ -25,10 +25,13 @@ public final class SmallCNN: Layer {
         [("conv1", conv1), ("conv2", conv2), ("conv3", conv3), ("conv4", conv4), ("fc1", fc1), ("fc2", fc2), ("fc3", fc3)]
     }
 
-    /// Logits [N, classes] for pixels x [N, C, H, W].
-    public func callAsFunction(_ x: Variable) -> Variable {
-        var h = maxPool2d(relu(conv2(relu(conv1(x)))), kernel: 2)
-        h = maxPool2d(relu(conv4(relu(conv3(h)))), kernel: 2)
-        return fc3(relu(fc2(relu(fc1(flatten(h))))))
+    /// Logits [N, classes] for x [N, C, H, W]; features: the conv4 activations.
+    public func forward(_ x: Variable) -> NetworkOutput {
+        let h = maxPool2d(relu(conv2(relu(conv1(x)))), kernel: 2)
+        let features = relu(conv4(relu(conv3(h))))
+        let logits = fc3(relu(fc2(relu(fc1(flatten(maxPool2d(features, kernel: 2)))))))
+        return NetworkOutput(logits: logits, features: features, attention: [])
     }
+
+    public func callAsFunction(_ x: Variable) -> Variable { forward(x).logits }
 }

@@ -49,7 +49,7 @@ public final class MLP: Layer {
 /// embedding and pre-norm blocks, named as timm: `patch_embed.proj` (Conv2d p×p, stride p),
 /// `cls_token` [1, 1, D], `pos_embed` [1, T+1, D], `blocks.N.*`, `norm`, `head` (on the class
 /// token). Same layers as `ViT` in shared/bench/torch_reference.py, with timm's LayerNorm ε 1e-6.
-public final class ViT: Layer {
+public final class ViT: Network {
     public let config: ViTConfig
     public let patchEmbed: Conv2d
     public let clsToken: Variable   // [1, 1, D]
@@ -79,12 +79,21 @@ public final class ViT: Layer {
             + [("norm", norm), ("head", head)]
     }
 
-    /// Logits [N, classes] for pixels x [N, C, H, W].
-    public func callAsFunction(_ x: Variable) -> Variable {
+    /// Logits [N, classes] for x [N, C, H, W]; features: patch tokens entering the last block.
+    public func forward(_ x: Variable) -> NetworkOutput {
         let n = x.shape[0], d = config.width
         let patches = transpose(flatten(patchEmbed(x), fromAxis: 2), 1, 2)            // [N, T, D]
         var h = concat([expand(clsToken, to: [n, 1, d]), patches], axis: 1) + posEmbed  // [N, T+1, D]
-        for block in blocks { h = block(h) }
-        return head(reshape(slice(norm(h), axis: 1, 0..<1), [n, d]))
+        var features = h
+        var attention: [Tensor] = []
+        for (i, block) in blocks.enumerated() {
+            if i == blocks.count - 1 { features = h }
+            h = block(h)
+            if let w = block.attn.lastWeights { attention.append(w) }
+        }
+        let logits = head(reshape(slice(norm(h), axis: 1, 0..<1), [n, d]))
+        return NetworkOutput(logits: logits, features: slice(features, axis: 1, 1..<(config.tokens + 1)), attention: attention)
     }
+
+    public func callAsFunction(_ x: Variable) -> Variable { forward(x).logits }
 }

@@ -1,0 +1,36 @@
+/// How a model is trained. Every field is recorded in the weights file and in Models/zoo.json.
+public struct TrainingRecipe: Codable, Equatable, Sendable {
+    public var epochs = 10
+    public var batchSize = 128
+    /// "sgd" (momentum, Nesterov off) or "adamw".
+    public var optimizer = "sgd"
+    public var learningRate: Float = 0.05
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    /// Linear warm-up over this many epochs, then cosine decay to 0 (per step).
+    public var warmupEpochs: Float = 1
+    public var labelSmoothing: Float = 0
+    /// Random crop after zero-padding by this many pixels (0: off).
+    public var cropPadding = 2
+    public var horizontalFlip = false
+    /// Images held out of the training split for validation (a fixed, seed-independent choice).
+    public var validationSize = 5000
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// Learning rate at a fractional epoch position.
+    public func learningRate(atEpoch e: Float) -> Float {
+        if e < warmupEpochs { return learningRate * Swift.max(e, 1e-3) / warmupEpochs }
+        let progress = (e - warmupEpochs) / max(Float(epochs) - warmupEpochs, 1e-6)
+        return learningRate * 0.5 * (1 + cosPi(min(progress, 1)))
+    }
+
+    private func cosPi(_ x: Float) -> Float {
+        // cos(πx) for x in [0, 1] without Foundation.
+        Float(_cosPi(Double(x)))
+    }
+}
+
+import Foundation
+private func _cosPi(_ x: Double) -> Double { cos(Double.pi * x) }

@@ -1,0 +1,67 @@
+import FeintCore
+import Foundation
+
+/// A model the zoo knows how to build and train.
+public struct CatalogEntry: Sendable {
+    public var name: String
+    public var dataset: String          // "fashion-mnist"
+    public var spec: ModelSpec
+    public var recipe: TrainingRecipe
+    public var summary: String
+}
+
+/// The zoo's catalogue: architectures and training recipes. Trained weights live in
+/// `Models/<name>.safetensors`, their measured results in `Models/zoo.json`.
+public enum Catalog {
+    static let fashionMean: [Float] = [0.2860], fashionStd: [Float] = [0.3530]
+
+    static func fashion(_ arch: String, _ configure: (inout ModelSpec) -> Void = { _ in }) -> ModelSpec {
+        var s = ModelSpec(architecture: arch, inputShape: [1, 28, 28], classNames: IDX.fashionMNISTClasses,
+                          mean: fashionMean, std: fashionStd)
+        configure(&s)
+        return s
+    }
+
+    static func sgd(epochs: Int, lr: Float) -> TrainingRecipe {
+        var r = TrainingRecipe()
+        r.epochs = epochs; r.optimizer = "sgd"; r.learningRate = lr; r.momentum = 0.9; r.weightDecay = 5e-4
+        r.warmupEpochs = 1; r.cropPadding = 2
+        return r
+    }
+
+    static func adamw(epochs: Int, lr: Float) -> TrainingRecipe {
+        var r = TrainingRecipe()
+        r.epochs = epochs; r.optimizer = "adamw"; r.learningRate = lr; r.weightDecay = 0.05
+        r.warmupEpochs = 2; r.labelSmoothing = 0.1; r.cropPadding = 2
+        return r
+    }
+
+    public static let entries: [CatalogEntry] = [
+        CatalogEntry(name: "fmnist-smallcnn", dataset: "fashion-mnist", spec: fashion("smallcnn"), recipe: sgd(epochs: 12, lr: 0.05),
+                     summary: "TRADES SmallCNN: 4 conv + 3 fc"),
+        CatalogEntry(name: "fmnist-lenet5", dataset: "fashion-mnist", spec: fashion("lenet5"), recipe: sgd(epochs: 20, lr: 0.05),
+                     summary: "LeNet-5 with ReLU and max pooling"),
+        CatalogEntry(name: "fmnist-resnet8", dataset: "fashion-mnist", spec: fashion("resnet") { $0.blocksPerStage = 1; $0.width = 16 },
+                     recipe: sgd(epochs: 12, lr: 0.1), summary: "ResNet-8 (CIFAR-style, widths 16/32/64, BatchNorm)"),
+        CatalogEntry(name: "fmnist-vgg", dataset: "fashion-mnist", spec: fashion("vgg") { $0.widths = [32, 64, 128] },
+                     recipe: sgd(epochs: 12, lr: 0.05), summary: "VGG-style, 6 conv3×3 + BatchNorm, widths 32/64/128"),
+        CatalogEntry(name: "fmnist-mobilenet", dataset: "fashion-mnist", spec: fashion("mobilenet"), recipe: sgd(epochs: 12, lr: 0.1),
+                     summary: "MobileNet-v1-style, 5 depthwise-separable blocks"),
+        CatalogEntry(name: "fmnist-vit-p4", dataset: "fashion-mnist",
+                     spec: fashion("vit") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 128 },
+                     recipe: adamw(epochs: 24, lr: 1e-3), summary: "ViT, patch 4 (49 tokens), width 64, depth 4, 4 heads"),
+        CatalogEntry(name: "fmnist-vit-p7", dataset: "fashion-mnist",
+                     spec: fashion("vit") { $0.patchSize = 7; $0.width = 96; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 192 },
+                     recipe: adamw(epochs: 24, lr: 1e-3), summary: "ViT, patch 7 (16 tokens), width 96, depth 4, 4 heads"),
+        CatalogEntry(name: "fmnist-mixer", dataset: "fashion-mnist",
+                     spec: fashion("mixer") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.tokenHidden = 64; $0.mlpHidden = 128 },
+                     recipe: adamw(epochs: 24, lr: 1e-3), summary: "MLP-Mixer, patch 4, width 64, depth 4"),
+    ]
+
+    public static func entry(_ name: String) throws -> CatalogEntry {
+        guard let e = entries.first(where: { $0.name == name }) else {
+            throw ModelError("unknown zoo model '\(name)' (known: \(entries.map(\.name).joined(separator: ", ")))")
+        }
+        return e
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Models/zoo.json: what was trained, how, and what it measured.
+public struct ZooManifest: Codable {
+    public struct Record: Codable, Equatable {
+        public var name: String
+        public var dataset: String
+        public var family: String
+        public var architecture: String
+        public var spec: ModelSpec
+        public var parameters: Int
+        public var file: String
+        public var sha256: String
+        public var testAccuracy: Double
+        public var validationAccuracy: Double
+        public var command: String
+        public var seed: UInt64
+        public var trainingSeconds: Double
+        public var recipe: TrainingRecipe
+        public var summary: String
+
+        public init(name: String, dataset: String, family: String, architecture: String, spec: ModelSpec, parameters: Int,
+                    file: String, sha256: String, testAccuracy: Double, validationAccuracy: Double, command: String,
+                    seed: UInt64, trainingSeconds: Double, recipe: TrainingRecipe, summary: String) {
+            self.name = name; self.dataset = dataset; self.family = family; self.architecture = architecture
+            self.spec = spec; self.parameters = parameters; self.file = file; self.sha256 = sha256
+            self.testAccuracy = testAccuracy; self.validationAccuracy = validationAccuracy; self.command = command
+            self.seed = seed; self.trainingSeconds = trainingSeconds; self.recipe = recipe; self.summary = summary
+        }
+    }
+
+    public var models: [Record] = []
+
+    public init() {}
+
+    /// Reads the manifest in `directory`, or an empty one when there is none.
+    public static func load(from directory: URL) throws -> ZooManifest {
+        let url = directory.appendingPathComponent("zoo.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return ZooManifest() }
+        do { return try JSONDecoder().decode(ZooManifest.self, from: Data(contentsOf: url)) } catch {
+            throw ModelError("\(url.path): not a valid zoo manifest (\(error))")
+        }
+    }
+
+    /// Adds or replaces a record (by name) and writes the manifest atomically, sorted by name.
+    public static func update(_ record: Record, in directory: URL) throws {
+        var manifest = try load(from: directory)
+        manifest.models.removeAll { $0.name == record.name }
+        manifest.models.append(record)
+        manifest.models.sort { $0.name < $1.name }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(manifest).write(to: directory.appendingPathComponent("zoo.json"), options: .atomic)
+    }
+
+    /// Where the zoo lives: $FEINT_MODELS, else `Models/` in the current folder, else the
+    /// `Models/` beside the package that built this executable.
+    public static func defaultDirectory() -> URL {
+        if let env = ProcessInfo.processInfo.environment["FEINT_MODELS"] { return URL(fileURLWithPath: env) }
+        let local = URL(fileURLWithPath: "Models")
+        if FileManager.default.fileExists(atPath: local.appendingPathComponent("zoo.json").path) { return local }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent("Models")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("zoo.json").path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return local
+    }
+}

@@ -1,0 +1,174 @@
+import FeintCore
+import FeintModels
+import Foundation
+
+/// `feint zoo list|eval|train`: the model zoo.
+enum ZooCommand {
+    static let help = """
+    Usage:
+      feint zoo list [--json] [--models DIR]
+      feint zoo eval NAME... [--json] [--models DIR] [--data DIR]
+      feint zoo train NAME [--epochs N] [--lr X] [--batch B] [--seed S] [--data DIR]
+                           [--checkpoint FILE] [--resume] [--output FILE] [--force] [--models DIR]
+
+    list   the zoo: every catalogued model, with its recorded test accuracy when trained.
+    eval   clean accuracy of trained models on the Fashion-MNIST test split (10 000 images),
+           beside the accuracy recorded in Models/zoo.json.
+    train  trains a catalogued model on the Fashion-MNIST training split (55 000 images; 5 000
+           held out for validation), reports progress on stderr, writes a checkpoint after every
+           epoch (default ~/.cache/feint/checkpoints/NAME.safetensors; --resume continues from it),
+           then measures test accuracy, writes Models/NAME.safetensors and updates
+           Models/zoo.json. An existing weights file is only replaced with --force.
+
+    Options:
+      --models DIR   the zoo folder (default: $FEINT_MODELS, ./Models, or the package's Models/)
+      --data DIR     Fashion-MNIST IDX folder (default: /usr/share/datasets/fashion-mnist for
+                     training, the bundled datasets/fashion-mnist for evaluation)
+      --json         print JSON instead of a table
+
+    Examples:
+      feint zoo list
+      feint zoo eval fmnist-smallcnn fmnist-vit-p4
+      feint zoo train fmnist-smallcnn --epochs 12 --seed 0
+    """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        guard let sub = argv.first else { throw UsageError("missing subcommand (list, eval or train)") }
+        let rest = Array(argv.dropFirst())
+        switch sub {
+        case "list": return try list(rest)
+        case "eval": return try eval(rest)
+        case "train": return try train(rest)
+        default: throw UsageError("unknown zoo subcommand '\(sub)' (list, eval or train)")
+        }
+    }
+
+    static func modelsDirectory(_ args: Arguments) -> URL {
+        args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
+    }
+
+    /// The bundled test split: `datasets/fashion-mnist` beside the zoo folder, or --data.
+    static func testSplit(_ args: Arguments, models: URL) throws -> LabeledImages {
+        let dir = args.string("data").map { URL(fileURLWithPath: $0) }
+            ?? models.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist")
+        return try IDX.fashionMNIST(split: .test, directory: dir)
+    }
+
+    static func list(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["models"], flagOptions: ["json"])
+        let dir = modelsDirectory(args)
+        let manifest = try ZooManifest.load(from: dir)
+        if args.flag("json") {
+            try printJSON(manifest)
+            return 0
+        }
+        print("Zoo in \(dir.path)")
+        print("name               family       architecture  params    test acc  summary")
+        for entry in Catalog.entries {
+            let record = manifest.models.first { $0.name == entry.name }
+            let model = try Model(name: entry.name, spec: entry.spec)
+            let acc = record.map { String(format: "%6.2f %%", 100 * $0.testAccuracy) } ?? "untrained"
+            print(String(format: "%-18@ %-12@ %-13@ %8d  %9@  %@", entry.name, entry.spec.family, entry.spec.architecture,
+                         model.parameterCount, acc, entry.summary))
+        }
+        return 0
+    }
+
+    struct EvalRecord: Codable { var name: String, testAccuracy: Double, recorded: Double?, images: Int, seconds: Double }
+
+    static func eval(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["models", "data"], flagOptions: ["json"])
+        guard !args.positional.isEmpty else { throw UsageError("name at least one model (see `feint zoo list`)") }
+        let dir = modelsDirectory(args)
+        let manifest = try ZooManifest.load(from: dir)
+        let test = try testSplit(args, models: dir)
+        var records: [EvalRecord] = []
+        for name in args.positional {
+            let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
+            let start = Date()
+            let model = try Model.load(url, name: name)
+            let acc = model.accuracy(on: test)
+            let recorded = manifest.models.first { $0.name == model.name }?.testAccuracy
+            records.append(EvalRecord(name: model.name, testAccuracy: acc, recorded: recorded, images: test.count,
+                                      seconds: Date().timeIntervalSince(start)))
+            if !args.flag("json") {
+                let note = recorded.map { String(format: " (recorded %.2f %%)", 100 * $0) } ?? ""
+                print(String(format: "%@: %.2f %% on %d test images%@", model.name, 100 * acc, test.count, note))
+            }
+        }
+        if args.flag("json") { try printJSON(records) }
+        return 0
+    }
+
+    static func train(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["models", "data", "epochs", "lr", "batch", "seed", "checkpoint", "output"],
+                                 flagOptions: ["resume", "force"])
+        guard args.positional.count == 1 else { throw UsageError("name exactly one model to train") }
+        var entry = try Catalog.entry(args.positional[0])
+        entry.recipe.epochs = try args.int("epochs", default: entry.recipe.epochs)
+        entry.recipe.learningRate = Float(try args.double("lr", default: Double(entry.recipe.learningRate)))
+        entry.recipe.batchSize = try args.int("batch", default: entry.recipe.batchSize)
+        entry.recipe.seed = UInt64(try args.int("seed", default: Int(entry.recipe.seed)))
+        let dir = modelsDirectory(args)
+        let output = args.string("output").map { URL(fileURLWithPath: $0) } ?? dir.appendingPathComponent("\(entry.name).safetensors")
+        if FileManager.default.fileExists(atPath: output.path) && !args.flag("force") {
+            throw UsageError("\(output.path) exists; pass --force to replace it")
+        }
+        let checkpoint = args.string("checkpoint").map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/feint/checkpoints/\(entry.name).safetensors")
+        try FileManager.default.createDirectory(at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let dataDir = URL(fileURLWithPath: args.string("data") ?? "/usr/share/datasets/fashion-mnist")
+        let data: LabeledImages
+        do { data = try IDX.fashionMNIST(split: .train, directory: dataDir) } catch {
+            throw ModelError("\(error)\nThe training split comes from Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) or --data DIR.")
+        }
+        let model = try Model(name: entry.name, spec: entry.spec, seed: entry.recipe.seed)
+        let trainer = Trainer(model: model, recipe: entry.recipe, data: data)
+        var start = 0
+        if args.flag("resume") {
+            if FileManager.default.fileExists(atPath: checkpoint.path) {
+                start = try trainer.resume(from: checkpoint)
+                printError("resuming \(entry.name) from \(checkpoint.path) at epoch \(start + 1)")
+            } else {
+                printError("no checkpoint at \(checkpoint.path); starting from scratch")
+            }
+        }
+        printError("training \(entry.name) (\(model.parameterCount) parameters) on \(trainer.train.count) images, validating on \(trainer.validation.count)")
+        let clock = Date()
+        let validation = try trainer.run(startEpoch: start, checkpoint: checkpoint) { p in
+            if let v = p.validationAccuracy {
+                printError(String(format: "epoch %d/%d  loss %.4f  validation %.2f %%  %.0f img/s", p.epoch + 1, p.epochs, p.loss, 100 * v, p.imagesPerSecond))
+            } else {
+                printError(String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.5f  %.0f img/s", p.epoch + 1, p.epochs, p.step, p.steps,
+                                  p.loss, p.learningRate, p.imagesPerSecond))
+            }
+        }
+        let seconds = Date().timeIntervalSince(clock)
+        let test = try testSplit(args, models: dir)
+        let accuracy = model.accuracy(on: test)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let command = (["feint", "zoo"] + CommandLine.arguments.drop { $0 != "train" }).joined(separator: " ")
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try model.save(to: output, metadata: ["feint.recipe": String(decoding: try encoder.encode(entry.recipe), as: UTF8.self),
+                                              "feint.command": command, "feint.test_accuracy": String(format: "%.4f", accuracy)])
+        let sha = SHA256.hex([UInt8](try Data(contentsOf: output)))
+        let record = ZooManifest.Record(name: entry.name, dataset: entry.dataset, family: entry.spec.family,
+                                        architecture: entry.spec.architecture, spec: entry.spec, parameters: model.parameterCount,
+                                        file: output.lastPathComponent, sha256: sha, testAccuracy: accuracy,
+                                        validationAccuracy: validation, command: command, seed: entry.recipe.seed,
+                                        trainingSeconds: seconds, recipe: entry.recipe, summary: entry.summary)
+        if output.deletingLastPathComponent().standardizedFileURL == dir.standardizedFileURL {
+            try ZooManifest.update(record, in: dir)
+        }
+        print(String(format: "%@: test accuracy %.2f %% (validation %.2f %%), %.0f s, written to %@", entry.name, 100 * accuracy,
+                     100 * validation, seconds, output.path))
+        return 0
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
