@@ -43,13 +43,14 @@ public final class Trainer {
         }
     }
 
-    /// Trains from `startEpoch` to the end, checkpointing to `checkpoint` after each epoch.
-    /// Returns the validation accuracy after the last epoch.
+    /// Trains from `startEpoch` to the end (or to `stopAfter` epochs, for an interrupted run),
+    /// checkpointing to `checkpoint` after each epoch. Returns the last validation accuracy.
     @discardableResult
-    public func run(startEpoch: Int = 0, checkpoint: URL?, progress: (TrainingProgress) -> Void) throws -> Double {
+    public func run(startEpoch: Int = 0, checkpoint: URL?, progress: (TrainingProgress) -> Void,
+                    stopAfter: Int? = nil) throws -> Double {
         let steps = train.count / recipe.batchSize
         var accuracy = 0.0
-        for epoch in startEpoch..<recipe.epochs {
+        for epoch in startEpoch..<Swift.min(recipe.epochs, stopAfter ?? recipe.epochs) {
             var rng = RandomGenerator(seed: recipe.seed &* 1_000_003 &+ UInt64(epoch))
             let order = rng.permutation(train.count)
             model.setTraining(true)

@@ -1,0 +1,111 @@
+import FeintCore
+import FeintModels
+import Foundation
+import Testing
+
+@Suite("Architectures and zoo models")
+struct ArchitectureTests {
+    @Test(arguments: Catalog.entries.map(\.name))
+    func forwardShapesAndHooks(name: String) throws {
+        let spec = try Catalog.entry(name).spec
+        let model = try Model(name: name, spec: spec, seed: 1)
+        var rng = RandomGenerator(seed: 2)
+        let out = model.forward(Variable(rng.uniform(shape: [2] + spec.inputShape)))
+        #expect(out.logits.shape == [2, 10])
+        if spec.family == "cnn" {
+            #expect(out.features.value.rank == 4 && out.features.shape[0] == 2)
+        } else {
+            let tokens = (28 / spec.patchSize!) * (28 / spec.patchSize!)
+            #expect(out.features.shape == [2, tokens, spec.width!])
+            #expect(out.attention.count == (spec.architecture == "vit" ? spec.depth! : 0))
+            if let a = out.attention.first { #expect(a.shape == [2, spec.heads!, tokens + 1, tokens + 1]) }
+        }
+    }
+
+    @Test(arguments: ["fmnist-lenet5", "fmnist-resnet8", "fmnist-vgg", "fmnist-mobilenet", "fmnist-mixer", "fmnist-vit-p7"])
+    func inputGradientMatchesFiniteDifferences(name: String) throws {
+        let model = try Model(name: name, spec: try Catalog.entry(name).spec, seed: 3)
+        model.setTraining(false)
+        var rng = RandomGenerator(seed: 4)
+        let x = rng.uniform(shape: [2, 1, 28, 28]), v = rng.uniform(shape: [2, 1, 28, 28], low: -1, high: 1)
+        let loss = { (t: Tensor) in Double(crossEntropy(model.logits(Variable(t)), labels: [3, 8], reduction: .sum).value.scalar) }
+        let g = valueWithGradient(at: x) { crossEntropy(model.logits($0), labels: [3, 8], reduction: .sum) }.gradient
+        let analytic = zip(g.scalars, v.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        // h = 1e-3 keeps ReLU and max-pool switches rare; the Float loss (≈ 4.6) then limits the
+        // difference quotient to ≈ 1.5e-4 absolute, hence the absolute allowance.
+        let numeric = (loss(x + v * 1e-3) - loss(x - v * 1e-3)) / 2e-3
+        #expect(abs(analytic - numeric) <= 3e-2 * abs(numeric) + 5e-4, "\(name): analytic \(analytic) vs numeric \(numeric)")
+    }
+
+    @Test func colourInputs() throws {
+        for arch in ["smallcnn", "lenet5", "resnet", "vgg", "mobilenet", "vit", "mixer"] {
+            var spec = ModelSpec(architecture: arch, inputShape: [3, 32, 32], classNames: (0..<10).map(String.init),
+                                 mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
+            spec.patchSize = 4
+            let model = try Model(name: arch, spec: spec)
+            #expect(model.logits(Variable(Tensor(zeros: [1, 3, 32, 32]))).shape == [1, 10])
+        }
+    }
+
+    @Test func saveLoadRoundTripAndErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-zoo-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = try Catalog.entry("fmnist-resnet8").spec
+        let model = try Model(name: "r", spec: spec, seed: 5)
+        let url = dir.appendingPathComponent("r.safetensors")
+        try model.save(to: url, metadata: ["note": "test"])
+        let back = try Model.load(url)
+        let x = Variable(RandomGenerator(seed: 1).uniformCopy(shape: [2, 1, 28, 28]))
+        #expect(back.logits(x).value == model.logits(x).value)
+        #expect(back.stateDict.map(\.0).contains("layer2.0.downsample.1.running_var"))
+
+        var file = try Safetensors(contentsOf: url)
+        file.tensors["fc.weight"] = Tensor(zeros: [10, 63])
+        #expect(throws: WeightsError(file: "f", "tensor 'fc.weight' has shape [10, 63], the architecture needs [10, 64]")) {
+            try back.loadState(file, fileName: "f")
+        }
+        file.tensors["fc.weight"] = nil
+        #expect(throws: WeightsError(file: "f", "tensor 'fc.weight' is missing (1 missing in all)")) { try back.loadState(file, fileName: "f") }
+        file = try Safetensors(contentsOf: url)
+        file.tensors["extra"] = Tensor(zeros: [1])
+        #expect(throws: WeightsError(file: "f", "unexpected tensor 'extra' for architecture resnet")) { try back.loadState(file, fileName: "f") }
+        file.metadata = [:]
+        try file.write(to: url)
+        #expect(throws: WeightsError.self) { try Model.load(url) }
+    }
+
+    @Test func sha256KnownAnswers() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array(repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func trainingIsDeterministicAndResumes() throws {
+        var rng = RandomGenerator(seed: 9)
+        let data = LabeledImages(images: rng.uniform(shape: [80, 1, 28, 28]), labels: (0..<80).map { $0 % 10 },
+                                 classNames: IDX.fashionMNISTClasses)
+        var recipe = TrainingRecipe()
+        recipe.epochs = 2; recipe.batchSize = 16; recipe.validationSize = 16; recipe.learningRate = 0.01
+        let spec = try Catalog.entry("fmnist-lenet5").spec
+        func trained(resumeAfterFirst: Bool) throws -> Tensor {
+            let ck = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UInt32.random(in: 0...UInt32.max)).safetensors")
+            defer { try? FileManager.default.removeItem(at: ck) }
+            var model = try Model(name: "l", spec: spec, seed: 1)
+            if resumeAfterFirst {
+                // Train one epoch, then continue in a fresh model from the checkpoint.
+                let partial = Trainer(model: model, recipe: recipe, data: data)
+                try partial.run(startEpoch: 0, checkpoint: ck, progress: { _ in }, stopAfter: 1)
+                model = try Model(name: "l", spec: spec, seed: 99)
+                let resumed = Trainer(model: model, recipe: recipe, data: data)
+                try resumed.run(startEpoch: try resumed.resume(from: ck), checkpoint: ck, progress: { _ in })
+            } else {
+                try Trainer(model: model, recipe: recipe, data: data).run(checkpoint: ck, progress: { _ in })
+            }
+            return model.predict(data.images)
+        }
+        let a = try trained(resumeAfterFirst: false), b = try trained(resumeAfterFirst: false), c = try trained(resumeAfterFirst: true)
+        #expect(a == b)
+        #expect(a == c)
+    }
+}
