@@ -33,6 +33,7 @@ let package = Package(
         ),
         .target(name: "FeintModels", dependencies: ["FeintCore", "CImageCodecs"]),
         .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels"]),
+        .executableTarget(name: "feint-fuzz", dependencies: ["FeintModels"]),
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"]),
     ],

@@ -7,6 +7,10 @@
 # Both first install any missing system libraries with apt (sudo when not root) and say which.
 # Further arguments after `./run.sh` are passed to the main job, e.g. `./run.sh perf --json`.
 #
+#   ./run.sh fuzz [SECONDS]
+#       fuzzes the safetensors, IDX and image parsers with libFuzzer (default 600 s), in
+#       .build-fuzz/ (corpus in .build-fuzz/corpus, crash reproducers in .build-fuzz/crashes).
+#
 #   ./run.sh compare-torch PYTHON [THREADS] [ROUNDS]
 #       runs `feint perf` and ../shared/bench/torch_reference.py (or $TORCH_REFERENCE)
 #       alternately, ROUNDS times each (default 3) with THREADS threads (default 2), and prints
@@ -39,7 +43,7 @@ compare_torch() {
     local python="${1:?usage: ./run.sh compare-torch PYTHON [THREADS] [ROUNDS]}" threads="${2:-2}" rounds="${3:-3}"
     local reference="${TORCH_REFERENCE:-../shared/bench/torch_reference.py}"
     [[ -f "$reference" ]] || { echo "run.sh: torch reference not found at $reference (set TORCH_REFERENCE)" >&2; exit 2; }
-    swift build -c release --product feint
+    swift build -c release --product feint >&2
     local out
     out="$(mktemp -d)"
     for round in $(seq "$rounds"); do
@@ -73,7 +77,29 @@ for key in sorted(feint):
 PY
 }
 
+fuzz() {
+    local seconds="${1:-600}"
+    swift build -c release --product feint-fuzz --scratch-path .build-fuzz \
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING >&2
+    mkdir -p .build-fuzz/corpus .build-fuzz/crashes
+    # Seeds (first byte selects the parser): a small safetensors file, the bundled IDX labels
+    # (gzip'd), and a CIFAR-10 JPEG when ../shared is present.
+    local header='{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":{"k":"v"}}'
+    { printf '\x00'; printf "\\x$(printf %02x ${#header})"; printf '\x00\x00\x00\x00\x00\x00\x00'
+      printf '%s' "$header"; printf '\x00\x00\x80\x3f\x00\x00\x00\x40'; } > .build-fuzz/corpus/seed-safetensors
+    { printf '\x01'; cat datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz; } > .build-fuzz/corpus/seed-idx
+    if [[ -f ../shared/datasets/cifar10/test/airplane/0000.jpg ]]; then
+        { printf '\x02'; cat ../shared/datasets/cifar10/test/airplane/0000.jpg; } > .build-fuzz/corpus/seed-jpeg
+    fi
+    ./.build-fuzz/release/feint-fuzz -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
+        -artifact_prefix=.build-fuzz/crashes/ .build-fuzz/corpus
+}
+
 case "${1:-}" in
+    fuzz)
+        shift
+        fuzz "$@"
+        ;;
     compare-torch)
         shift
         compare_torch "$@"

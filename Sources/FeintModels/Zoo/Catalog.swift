@@ -44,18 +44,18 @@ public enum Catalog {
         CatalogEntry(name: "fmnist-resnet8", dataset: "fashion-mnist", spec: fashion("resnet") { $0.blocksPerStage = 1; $0.width = 16 },
                      recipe: sgd(epochs: 12, lr: 0.1), summary: "ResNet-8 (CIFAR-style, widths 16/32/64, BatchNorm)"),
         CatalogEntry(name: "fmnist-vgg", dataset: "fashion-mnist", spec: fashion("vgg") { $0.widths = [32, 64, 128] },
-                     recipe: sgd(epochs: 12, lr: 0.05), summary: "VGG-style, 6 conv3×3 + BatchNorm, widths 32/64/128"),
+                     recipe: sgd(epochs: 8, lr: 0.05), summary: "VGG-style, 6 conv3×3 + BatchNorm, widths 32/64/128"),
         CatalogEntry(name: "fmnist-mobilenet", dataset: "fashion-mnist", spec: fashion("mobilenet"), recipe: sgd(epochs: 12, lr: 0.1),
                      summary: "MobileNet-v1-style, 5 depthwise-separable blocks"),
         CatalogEntry(name: "fmnist-vit-p4", dataset: "fashion-mnist",
                      spec: fashion("vit") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 128 },
-                     recipe: adamw(epochs: 24, lr: 1e-3), summary: "ViT, patch 4 (49 tokens), width 64, depth 4, 4 heads"),
+                     recipe: adamw(epochs: 16, lr: 1e-3), summary: "ViT, patch 4 (49 tokens), width 64, depth 4, 4 heads"),
         CatalogEntry(name: "fmnist-vit-p7", dataset: "fashion-mnist",
                      spec: fashion("vit") { $0.patchSize = 7; $0.width = 96; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 192 },
-                     recipe: adamw(epochs: 24, lr: 1e-3), summary: "ViT, patch 7 (16 tokens), width 96, depth 4, 4 heads"),
+                     recipe: adamw(epochs: 16, lr: 1e-3), summary: "ViT, patch 7 (16 tokens), width 96, depth 4, 4 heads"),
         CatalogEntry(name: "fmnist-mixer", dataset: "fashion-mnist",
                      spec: fashion("mixer") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.tokenHidden = 64; $0.mlpHidden = 128 },
-                     recipe: adamw(epochs: 24, lr: 1e-3), summary: "MLP-Mixer, patch 4, width 64, depth 4"),
+                     recipe: adamw(epochs: 16, lr: 1e-3), summary: "MLP-Mixer, patch 4, width 64, depth 4"),
     ]
 
     public static func entry(_ name: String) throws -> CatalogEntry {
