@@ -8,10 +8,13 @@ enum ZooCommand {
     Usage:
       feint zoo list [--json] [--models DIR]
       feint zoo eval NAME... [--json] [--models DIR] [--data DIR]
+      feint zoo describe NAME
       feint zoo train NAME [--epochs N] [--lr X] [--batch B] [--seed S] [--data DIR]
                            [--checkpoint FILE] [--resume] [--output FILE] [--force] [--models DIR]
 
     list   the zoo: every catalogued model, with its recorded test accuracy when trained.
+    describe  the tensors of a catalogued architecture (PyTorch state_dict names and shapes) as
+           a Markdown table.
     eval   clean accuracy of trained models on the Fashion-MNIST test split (10 000 images),
            beside the accuracy recorded in Models/zoo.json.
     train  trains a catalogued model on the Fashion-MNIST training split (55 000 images; 5 000
@@ -39,6 +42,7 @@ enum ZooCommand {
         case "list": return try list(rest)
         case "eval": return try eval(rest)
         case "train": return try train(rest)
+        case "describe": return try describe(rest)
         default: throw UsageError("unknown zoo subcommand '\(sub)' (list, eval or train)")
         }
     }
@@ -71,6 +75,17 @@ enum ZooCommand {
             print(String(format: "%-18@ %-12@ %-13@ %8d  %9@  %@", entry.name, entry.spec.family, entry.spec.architecture,
                          model.parameterCount, acc, entry.summary))
         }
+        return 0
+    }
+
+    static func describe(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: [], flagOptions: [])
+        guard args.positional.count == 1 else { throw UsageError("name one catalogued model") }
+        let entry = try Catalog.entry(args.positional[0])
+        let model = try Model(name: entry.name, spec: entry.spec)
+        print("| tensor | shape |\n|---|---|")
+        for (name, v) in model.stateDict { print("| `\(name)` | \(v.shape) |") }
+        print("\n\(model.parameterCount) trainable parameters.")
         return 0
     }
 

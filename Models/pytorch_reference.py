@@ -1,0 +1,232 @@
+"""Feint's zoo architectures in PyTorch, and a check that Feint's weights files load into them.
+
+Every class below follows Models/README.md. The script loads each Models/*.safetensors with
+`load_state_dict(strict=True)` unchanged, rebuilds the normalisation from `__metadata__`, measures
+accuracy on the bundled Fashion-MNIST test split and compares it with the accuracy Feint recorded
+in Models/zoo.json. Matching accuracies mean names, layouts and the order of operations agree.
+
+    python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch safetensors numpy
+    /tmp/torchref/bin/python Models/pytorch_reference.py            # from the repository root
+"""
+import gzip, json, os, sys
+import numpy as np
+import torch, torch.nn as nn, torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+
+class SmallCNN(nn.Module):
+    def __init__(s, c=1, size=28, n=10):
+        super().__init__()
+        s.conv1, s.conv2 = nn.Conv2d(c, 32, 3), nn.Conv2d(32, 32, 3)
+        s.conv3, s.conv4 = nn.Conv2d(32, 64, 3), nn.Conv2d(64, 64, 3)
+        side = ((size - 4) // 2 - 4) // 2
+        s.fc1, s.fc2, s.fc3 = nn.Linear(64 * side * side, 200), nn.Linear(200, 200), nn.Linear(200, n)
+
+    def forward(s, x):
+        x = F.max_pool2d(F.relu(s.conv2(F.relu(s.conv1(x)))), 2)
+        x = F.max_pool2d(F.relu(s.conv4(F.relu(s.conv3(x)))), 2)
+        return s.fc3(F.relu(s.fc2(F.relu(s.fc1(x.flatten(1))))))
+
+
+class LeNet5(nn.Module):
+    def __init__(s, c=1, size=28, n=10):
+        super().__init__()
+        s.conv1, s.conv2 = nn.Conv2d(c, 6, 5, padding=(32 - size) // 2), nn.Conv2d(6, 16, 5)
+        s.fc1, s.fc2, s.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, n)
+
+    def forward(s, x):
+        x = F.max_pool2d(F.relu(s.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(s.conv2(x)), 2)
+        return s.fc3(F.relu(s.fc2(F.relu(s.fc1(x.flatten(1))))))
+
+
+class BasicBlock(nn.Module):
+    def __init__(s, i, o, stride):
+        super().__init__()
+        s.conv1, s.bn1 = nn.Conv2d(i, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o)
+        s.conv2, s.bn2 = nn.Conv2d(o, o, 3, 1, 1, bias=False), nn.BatchNorm2d(o)
+        s.downsample = (nn.Sequential(nn.Conv2d(i, o, 1, stride, bias=False), nn.BatchNorm2d(o))
+                        if stride != 1 or i != o else None)
+
+    def forward(s, x):
+        h = s.bn2(s.conv2(F.relu(s.bn1(s.conv1(x)))))
+        return F.relu(h + (s.downsample(x) if s.downsample is not None else x))
+
+
+class ResNet(nn.Module):
+    def __init__(s, c=1, n=10, blocks=1, width=16):
+        super().__init__()
+        s.conv1, s.bn1 = nn.Conv2d(c, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width)
+        ch = width
+        for stage in range(3):
+            out, layer = width << stage, []
+            for b in range(blocks):
+                layer.append(BasicBlock(ch, out, 2 if stage > 0 and b == 0 else 1)); ch = out
+            setattr(s, f"layer{stage + 1}", nn.Sequential(*layer))
+        s.fc = nn.Linear(ch, n)
+
+    def forward(s, x):
+        x = F.relu(s.bn1(s.conv1(x)))
+        x = s.layer3(s.layer2(s.layer1(x)))
+        return s.fc(x.mean((2, 3)))
+
+
+class VGG(nn.Module):
+    def __init__(s, c=1, n=10, widths=(32, 64, 128)):
+        super().__init__()
+        layers, ch = [], c
+        for k, w in enumerate(widths):
+            for _ in range(2):
+                layers += [nn.Conv2d(ch, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU()]; ch = w
+            if k < len(widths) - 1:
+                layers.append(nn.MaxPool2d(2))
+        s.features, s.classifier = nn.Sequential(*layers), nn.Linear(ch, n)
+
+    def forward(s, x):
+        return s.classifier(s.features(x).mean((2, 3)))
+
+
+class MobileNet(nn.Module):
+    plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1)]
+
+    def __init__(s, c=1, n=10):
+        super().__init__()
+        s.stem = nn.Sequential(nn.Conv2d(c, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32))
+        s.blocks, ch = nn.ModuleList(), 32
+        for out, stride in s.plan:
+            b = nn.Module()
+            b.dw = nn.Sequential(nn.Conv2d(ch, ch, 3, stride, 1, groups=ch, bias=False), nn.BatchNorm2d(ch))
+            b.pw = nn.Sequential(nn.Conv2d(ch, out, 1, bias=False), nn.BatchNorm2d(out))
+            s.blocks.append(b); ch = out
+        s.fc = nn.Linear(ch, n)
+
+    def forward(s, x):
+        x = F.relu(s.stem(x))
+        for b in s.blocks:
+            x = F.relu(b.pw(F.relu(b.dw(x))))
+        return s.fc(x.mean((2, 3)))
+
+
+class Mlp(nn.Module):
+    def __init__(s, d, h):
+        super().__init__(); s.fc1, s.fc2 = nn.Linear(d, h), nn.Linear(h, d)
+
+    def forward(s, x):
+        return s.fc2(F.gelu(s.fc1(x)))   # exact (erf) GELU
+
+
+class Attention(nn.Module):
+    def __init__(s, d, heads):
+        super().__init__(); s.heads, s.qkv, s.proj = heads, nn.Linear(d, 3 * d), nn.Linear(d, d)
+
+    def forward(s, x):
+        b, t, d = x.shape
+        q, k, v = s.qkv(x).reshape(b, t, 3, s.heads, d // s.heads).permute(2, 0, 3, 1, 4)
+        a = ((q @ k.transpose(-2, -1)) / (d // s.heads) ** 0.5).softmax(-1)
+        return s.proj((a @ v).transpose(1, 2).reshape(b, t, d))
+
+
+class Block(nn.Module):
+    def __init__(s, d, heads, hidden):
+        super().__init__()
+        s.norm1, s.attn = nn.LayerNorm(d, eps=1e-6), Attention(d, heads)
+        s.norm2, s.mlp = nn.LayerNorm(d, eps=1e-6), Mlp(d, hidden)
+
+    def forward(s, x):
+        x = x + s.attn(s.norm1(x))
+        return x + s.mlp(s.norm2(x))
+
+
+class ViT(nn.Module):
+    def __init__(s, c=1, size=28, patch=4, width=64, depth=4, heads=4, hidden=128, n=10):
+        super().__init__()
+        s.patch_embed = nn.Module(); s.patch_embed.proj = nn.Conv2d(c, width, patch, patch)
+        tokens = (size // patch) ** 2
+        s.cls_token = nn.Parameter(torch.zeros(1, 1, width))
+        s.pos_embed = nn.Parameter(torch.zeros(1, tokens + 1, width))
+        s.blocks = nn.Sequential(*[Block(width, heads, hidden) for _ in range(depth)])
+        s.norm, s.head = nn.LayerNorm(width, eps=1e-6), nn.Linear(width, n)
+
+    def forward(s, x):
+        x = s.patch_embed.proj(x).flatten(2).transpose(1, 2)
+        x = torch.cat([s.cls_token.expand(x.shape[0], -1, -1), x], 1) + s.pos_embed
+        return s.head(s.norm(s.blocks(x))[:, 0])
+
+
+class MixerBlock(nn.Module):
+    def __init__(s, tokens, d, token_hidden, channel_hidden):
+        super().__init__()
+        s.norm1, s.mlp_tokens = nn.LayerNorm(d, eps=1e-6), Mlp(tokens, token_hidden)
+        s.norm2, s.mlp_channels = nn.LayerNorm(d, eps=1e-6), Mlp(d, channel_hidden)
+
+    def forward(s, x):
+        x = x + s.mlp_tokens(s.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + s.mlp_channels(s.norm2(x))
+
+
+class Mixer(nn.Module):
+    def __init__(s, c=1, size=28, patch=4, width=64, depth=4, token_hidden=64, channel_hidden=128, n=10):
+        super().__init__()
+        s.stem = nn.Module(); s.stem.proj = nn.Conv2d(c, width, patch, patch)
+        tokens = (size // patch) ** 2
+        s.blocks = nn.Sequential(*[MixerBlock(tokens, width, token_hidden, channel_hidden) for _ in range(depth)])
+        s.norm, s.head = nn.LayerNorm(width, eps=1e-6), nn.Linear(width, n)
+
+    def forward(s, x):
+        x = s.blocks(s.stem.proj(x).flatten(2).transpose(1, 2))
+        return s.head(s.norm(x).mean(1))
+
+
+def build(spec):
+    """The PyTorch module for a Feint `feint.spec` (the JSON in a weights file's metadata)."""
+    c, size, n = spec["inputShape"][0], spec["inputShape"][1], len(spec["classNames"])
+    a = spec["architecture"]
+    if a == "smallcnn": return SmallCNN(c, size, n)
+    if a == "lenet5": return LeNet5(c, size, n)
+    if a == "resnet": return ResNet(c, n, spec.get("blocksPerStage", 1), spec.get("width", 16))
+    if a == "vgg": return VGG(c, n, tuple(spec.get("widths", [32, 64, 128])))
+    if a == "mobilenet": return MobileNet(c, n)
+    if a == "vit":
+        return ViT(c, size, spec.get("patchSize", 4), spec.get("width", 64), spec.get("depth", 4),
+                   spec.get("heads", 4), spec.get("mlpHidden", 128), n)
+    if a == "mixer":
+        return Mixer(c, size, spec.get("patchSize", 4), spec.get("width", 64), spec.get("depth", 4),
+                     spec.get("tokenHidden", 64), spec.get("mlpHidden", 128), n)
+    raise ValueError(f"unknown architecture {a}")
+
+
+def idx(path):
+    data = gzip.open(path).read()
+    rank = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(shape)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    images = torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") / 255.0, dtype=torch.float32)[:, None]
+    labels = torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    recorded = {m["name"]: m for m in json.load(open(f"{root}/Models/zoo.json"))["models"]}
+    print("| model | tensors | PyTorch test accuracy | Feint recorded | agree |")
+    print("|---|---:|---:|---:|---|")
+    ok = True
+    for name, record in sorted(recorded.items()):
+        path = f"{root}/Models/{record['file']}"
+        with safe_open(path, "pt") as f:
+            meta, names = f.metadata(), list(f.keys())
+        spec = json.loads(meta["feint.spec"])
+        model = build(spec).eval()
+        model.load_state_dict(load_file(path), strict=True)
+        mean = torch.tensor(spec["mean"]).view(1, -1, 1, 1); std = torch.tensor(spec["std"]).view(1, -1, 1, 1)
+        with torch.no_grad():
+            predicted = torch.cat([model((images[i:i + 500] - mean) / std).argmax(1) for i in range(0, len(images), 500)])
+        acc = (predicted == labels).float().mean().item()
+        agree = abs(acc - record["testAccuracy"]) <= 0.0005
+        ok &= agree
+        print(f"| {name} | {len(names)} | {100 * acc:.2f} % | {100 * record['testAccuracy']:.2f} % | {'yes' if agree else 'NO'} |")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
