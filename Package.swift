@@ -28,14 +28,13 @@ let package = Package(
         .target(
             name: "FeintCore",
             dependencies: ["CBLAS"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))],
             linkerSettings: blasSettings
         ),
         .target(name: "FeintModels", dependencies: ["FeintCore", "CImageCodecs"]),
         .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels"]),
         .executableTarget(name: "feint-fuzz", dependencies: ["FeintModels"]),
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
-        .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"]),
+        .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -71,3 +71,37 @@ struct DataTests {
         #expect(d.pixels.shape == [3, 32, 32])
     }
 }
+
+@Suite("PNG variants")
+struct PNGVariantTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    @Test func sixteenBitGray() throws {
+        let d = try ImageCodec.decode(Self.fixtures.appendingPathComponent("gray16.png"))
+        #expect(d.bitDepth == 16 && d.pixels.shape == [1, 2, 2])
+        #expect(d.pixels.scalars == [0, 1, Float(32768) / 65535, Float(1000) / 65535])
+    }
+
+    @Test func sixteenBitRGBAndAlpha() throws {
+        let rgb = try ImageCodec.decode(Self.fixtures.appendingPathComponent("rgb16.png"))
+        #expect(rgb.pixels.shape == [3, 1, 1] && rgb.pixels.scalars == [1, 0, 0.2])
+        let rgba = try ImageCodec.decode(Self.fixtures.appendingPathComponent("rgba8.png"))
+        #expect(rgba.pixels.shape == [4, 1, 2])
+        #expect(rgba.pixels.scalars == [1, 0, 0, 1, 0, 0, Float(128) / 255, 1])
+        // Alpha dropped, BT.601 luma for gray.
+        let gray = ImageCodec.convert(rgba.pixels, toChannels: 1)
+        #expect(abs(gray.scalars[0] - 0.299) < 1e-6 && abs(gray.scalars[1] - 0.587) < 1e-6)
+    }
+
+    @Test func paletteExpands() throws {
+        let d = try ImageCodec.decode(Self.fixtures.appendingPathComponent("palette2.png"))
+        #expect(d.pixels.shape == [3, 1, 3])
+        #expect(d.pixels.scalars == [0, 1, 1, 0, 1, 0, 0, 1, 0])
+    }
+
+    @Test func truncatedFileIsAnError() {
+        #expect(throws: DataError.self) { try ImageCodec.decode(Self.fixtures.appendingPathComponent("truncated.png")) }
+        #expect(throws: DataError.self) { try ImageCodec.decode(Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), name: "cut.jpg") }
+        #expect(throws: DataError.self) { try ImageCodec.decode(Data(), name: "empty.png") }
+    }
+}

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Models/zoo.json: what was trained, how, and what it measured.
-public struct ZooManifest: Codable {
-    public struct Record: Codable, Equatable {
+public struct ZooManifest: Codable, Sendable {
+    public struct Record: Codable, Equatable, Sendable {
         public var name: String
         public var dataset: String
         public var family: String
