@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "FeintCore", targets: ["FeintCore"]),
         .library(name: "FeintModels", targets: ["FeintModels"]),
+        .library(name: "FeintAttacks", targets: ["FeintAttacks"]),
         .executable(name: "feint", targets: ["feint"]),
     ],
     targets: [
@@ -31,10 +32,12 @@ let package = Package(
             linkerSettings: blasSettings
         ),
         .target(name: "FeintModels", dependencies: ["FeintCore", "CImageCodecs"]),
-        .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels"]),
+        .target(name: "FeintAttacks", dependencies: ["FeintCore", "FeintModels"]),
+        .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels", "FeintAttacks"]),
         .executableTarget(name: "feint-fuzz", dependencies: ["FeintModels"]),
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"], exclude: ["Fixtures"]),
+        .testTarget(name: "FeintAttacksTests", dependencies: ["FeintAttacks"]),
     ],
     swiftLanguageModes: [.v6]
 )
