@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "FeintCore", targets: ["FeintCore"]),
         .library(name: "FeintModels", targets: ["FeintModels"]),
         .library(name: "FeintAttacks", targets: ["FeintAttacks"]),
+        .library(name: "FeintEval", targets: ["FeintEval"]),
         .executable(name: "feint", targets: ["feint"]),
     ],
     targets: [
@@ -33,7 +34,8 @@ let package = Package(
         ),
         .target(name: "FeintModels", dependencies: ["FeintCore", "CImageCodecs"]),
         .target(name: "FeintAttacks", dependencies: ["FeintCore", "FeintModels"]),
-        .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels", "FeintAttacks"]),
+        .target(name: "FeintEval", dependencies: ["FeintCore", "FeintModels", "FeintAttacks"]),
+        .executableTarget(name: "feint", dependencies: ["FeintCore", "FeintModels", "FeintAttacks", "FeintEval"]),
         .executableTarget(name: "feint-fuzz", dependencies: ["FeintModels"]),
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"], exclude: ["Fixtures"]),

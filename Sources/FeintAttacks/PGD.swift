@@ -52,13 +52,20 @@ public struct PGD: WhiteBoxAttack {
     public func run(on model: any Classifying, images: Tensor, goal: Goal, generator: inout RandomGenerator) -> AttackResult {
         RestartLoop(restarts: restarts, earlyExit: earlyExit).run(model, images: images, goal: goal, loss: loss,
                                                                   generator: &generator) { x, goal, gen, cost in
-            var adv = start(model, x, &gen, &cost)
-            for k in 0..<steps {
-                let g = objectiveAndGradient(model, adv, goal: goal, loss: loss, cost: &cost).gradient
-                adv = threat.project(adv + threat.ascentDirection(g) * stepSize(at: k), around: x)
-            }
-            return adv
+            perturb(model, x, goal: goal, generator: &gen, cost: &cost)
         }
+    }
+
+    /// One restart's final iterate for every sample, without the clean evaluation and worst-case
+    /// bookkeeping of `run` (the inner maximisation of adversarial training).
+    public func perturb(_ model: any Classifying, _ x: Tensor, goal: Goal, generator: inout RandomGenerator,
+                        cost: inout Cost) -> Tensor {
+        var adv = start(model, x, &generator, &cost)
+        for k in 0..<steps {
+            let g = objectiveAndGradient(model, adv, goal: goal, loss: loss, cost: &cost).gradient
+            adv = threat.project(adv + threat.ascentDirection(g) * stepSize(at: k), around: x)
+        }
+        return adv
     }
 
     /// The starting point of one restart (after the ODI steps, if any).

@@ -1,3 +1,4 @@
+import FeintAttacks
 import FeintCore
 import FeintModels
 import Foundation
@@ -139,6 +140,15 @@ enum ZooCommand {
         }
         let model = try Model(name: entry.name, spec: entry.spec, seed: entry.recipe.seed)
         let trainer = Trainer(model: model, recipe: entry.recipe, data: data)
+        if let adv = entry.recipe.adversarial {
+            guard let norm = Norm(rawValue: adv.norm) else { throw ModelError("unknown norm '\(adv.norm)' in the recipe") }
+            let pgd = PGD(epsilon: adv.epsilon, norm: norm, stepSize: adv.stepSize, steps: adv.steps, restarts: 1,
+                          initialization: .uniform, loss: .crossEntropy, earlyExit: false)
+            trainer.perturb = { model, x, labels, rng in
+                var cost = Cost()
+                return pgd.perturb(model, x, goal: .untargeted(labels: labels), generator: &rng, cost: &cost)
+            }
+        }
         var start = 0
         if args.flag("resume") {
             if FileManager.default.fileExists(atPath: checkpoint.path) {

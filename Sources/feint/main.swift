@@ -7,6 +7,7 @@ Usage: feint <command> [options]
 
 Commands:
   zoo       The model zoo: list, evaluate and train models.
+  robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
 
@@ -16,6 +17,7 @@ Run `feint <command> --help` for the options of a command.
 let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "perf": (PerfCommand.help, PerfCommand.run),
     "zoo": (ZooCommand.help, ZooCommand.run),
+    "robust": (RobustCommand.help, RobustCommand.run),
 ]
 
 var args = Array(CommandLine.arguments.dropFirst())

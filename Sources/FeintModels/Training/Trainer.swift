@@ -24,6 +24,10 @@ public final class Trainer {
     public let validation: LabeledImages
     private let sgd: SGD?
     private let adamw: AdamW?
+    /// Replaces a training batch by adversarial examples (adversarial training); set by the
+    /// caller from FeintAttacks when `recipe.adversarial` is set. Called with the model frozen
+    /// and in evaluation mode.
+    public var perturb: ((Model, Tensor, [Int], inout RandomGenerator) -> Tensor)?
 
     public init(model: Model, recipe: TrainingRecipe, data: LabeledImages) {
         self.model = model
@@ -59,7 +63,12 @@ public final class Trainer {
             for step in 0..<steps {
                 let lr = recipe.learningRate(atEpoch: Float(epoch) + Float(step) / Float(steps))
                 let batch = train.subset(Array(order[(step * recipe.batchSize)..<((step + 1) * recipe.batchSize)]))
-                let x = augment(batch.images, &rng)
+                var x = augment(batch.images, &rng)
+                if let perturb {
+                    model.setRequiresGrad(false); model.setTraining(false)
+                    x = perturb(model, x, batch.labels, &rng)
+                    model.setRequiresGrad(true); model.setTraining(true)
+                }
                 zeroGrad()
                 let loss = crossEntropy(model.logits(Variable(x)), labels: batch.labels, labelSmoothing: recipe.labelSmoothing)
                 loss.backward()

@@ -16,6 +16,10 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Images held out of the training split for validation (a fixed, seed-independent choice).
     public var validationSize = 5000
     public var seed: UInt64 = 0
+    /// Adversarial training (PGD-AT, Madry et al., ICLR 2018): when set, every batch is replaced by
+    /// PGD adversarial examples (uniform start, cross-entropy, in this threat model) before the
+    /// update. Nil: standard training.
+    public var adversarial: AdversarialRecipe?
 
     public init() {}
 
@@ -29,6 +33,17 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     private func cosPi(_ x: Float) -> Float {
         // cos(πx) for x in [0, 1] without Foundation.
         Float(_cosPi(Double(x)))
+    }
+}
+
+/// The inner maximisation of adversarial training.
+public struct AdversarialRecipe: Codable, Equatable, Sendable {
+    public var norm = "linf"
+    public var epsilon: Float = 0.1
+    public var steps = 10
+    public var stepSize: Float = 0.025
+    public init(norm: String = "linf", epsilon: Float, steps: Int, stepSize: Float) {
+        self.norm = norm; self.epsilon = epsilon; self.steps = steps; self.stepSize = stepSize
     }
 }
 

@@ -36,6 +36,12 @@ public enum Catalog {
         return r
     }
 
+    static func adversarial(_ base: TrainingRecipe, epsilon: Float = 0.1) -> TrainingRecipe {
+        var r = base
+        r.adversarial = AdversarialRecipe(epsilon: epsilon, steps: 10, stepSize: epsilon / 4)
+        return r
+    }
+
     public static let entries: [CatalogEntry] = [
         CatalogEntry(name: "fmnist-smallcnn", dataset: "fashion-mnist", spec: fashion("smallcnn"), recipe: sgd(epochs: 12, lr: 0.05),
                      summary: "TRADES SmallCNN: 4 conv + 3 fc"),
@@ -56,6 +62,13 @@ public enum Catalog {
         CatalogEntry(name: "fmnist-mixer", dataset: "fashion-mnist",
                      spec: fashion("mixer") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.tokenHidden = 64; $0.mlpHidden = 128 },
                      recipe: adamw(epochs: 16, lr: 1e-3), summary: "MLP-Mixer, patch 4, width 64, depth 4"),
+        CatalogEntry(name: "fmnist-smallcnn-at", dataset: "fashion-mnist", spec: fashion("smallcnn"),
+                     recipe: adversarial(sgd(epochs: 10, lr: 0.05)),
+                     summary: "SmallCNN, PGD adversarial training at L∞ ε = 0.1 (10 steps of 0.025)"),
+        CatalogEntry(name: "fmnist-vit-p4-at", dataset: "fashion-mnist",
+                     spec: fashion("vit") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 128 },
+                     recipe: adversarial(adamw(epochs: 16, lr: 1e-3)),
+                     summary: "ViT patch 4, PGD adversarial training at L∞ ε = 0.1 (10 steps of 0.025)"),
     ]
 
     public static func entry(_ name: String) throws -> CatalogEntry {

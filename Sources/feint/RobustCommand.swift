@@ -1,0 +1,102 @@
+import FeintAttacks
+import FeintCore
+import FeintEval
+import FeintModels
+import Foundation
+
+/// `feint robust`: robust accuracy of a zoo model under a white-box attack.
+enum RobustCommand {
+    static let help = """
+    Usage: feint robust --model NAME|FILE [--attack pgd|apgd|fgsm] [--init zero|uniform|odi]
+                        [--odi-steps N] [--loss ce|margin|dlr] [--norm linf|l2] [--eps E]
+                        [--steps K] [--step-size A] [--schedule constant|cosine] [--restarts R]
+                        [--n N] [--batch B] [--seed S] [--data DIR] [--json] [--output FILE]
+
+    Attacks the first N Fashion-MNIST test images and reports clean accuracy, robust accuracy,
+    robust accuracy after each restart, gradient evaluations spent and wall time. --json prints
+    the whole result (settings, seed, per-image records); --output also writes it to FILE.
+
+    Defaults: --attack pgd --init odi --odi-steps 2 --loss margin --norm linf --eps 0.1 --steps 20
+              --step-size eps/4 --restarts 1 --n 1000 --batch 128 --seed 0 (APGD: --loss ce,
+              --steps 100; FGSM: --loss ce).
+
+    Examples:
+      feint robust --model fmnist-smallcnn --eps 0.1 --restarts 5
+      feint robust --model fmnist-smallcnn --attack pgd --init uniform --restarts 5 --json
+      feint robust --model fmnist-vit-p4 --attack apgd --loss dlr --steps 100
+    """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["model", "attack", "init", "odi-steps", "loss", "norm", "eps", "steps", "step-size",
+                                                      "schedule", "restarts", "n", "batch", "seed", "data", "output", "models"],
+                                 flagOptions: ["json"])
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        guard let modelName = args.string("model") else { throw UsageError("--model is required (see `feint zoo list`)") }
+        let kind = args.string("attack") ?? "pgd"
+        guard let norm = Norm(rawValue: args.string("norm") ?? "linf") else { throw UsageError("--norm must be linf or l2") }
+        let eps = Float(try args.double("eps", default: 0.1))
+        guard eps >= 0 else { throw UsageError("--eps must be ≥ 0") }
+        let defaultLoss = kind == "pgd" ? "margin" : "ce"
+        guard let loss = AttackLoss(rawValue: args.string("loss") ?? defaultLoss) else { throw UsageError("--loss must be ce, margin or dlr") }
+        let steps = try args.int("steps", default: kind == "apgd" ? 100 : 20)
+        let restarts = try args.int("restarts", default: 1)
+        let n = try args.int("n", default: 1000), batch = try args.int("batch", default: 128)
+        let seed = UInt64(try args.int("seed", default: 0))
+        guard steps >= 1, restarts >= 1, n >= 1, batch >= 1 else { throw UsageError("--steps, --restarts, --n and --batch must be ≥ 1") }
+        var settings = ["attack": kind, "norm": norm.rawValue, "eps": "\(eps)", "loss": loss.rawValue]
+        let attack: any WhiteBoxAttack
+        switch kind {
+        case "fgsm":
+            attack = FGSM(epsilon: eps, norm: norm, loss: loss)
+        case "apgd":
+            attack = APGD(epsilon: eps, norm: norm, steps: steps, restarts: restarts, loss: loss)
+            settings["steps"] = "\(steps)"; settings["restarts"] = "\(restarts)"
+        case "pgd":
+            let stepSize = Float(try args.double("step-size", default: Double(eps / 4)))
+            let odiSteps = try args.int("odi-steps", default: 2)
+            let initialization: PGD.Initialization
+            switch args.string("init") ?? "odi" {
+            case "zero": initialization = .zero
+            case "uniform": initialization = .uniform
+            case "odi": initialization = .odi(steps: odiSteps)
+            case let other: throw UsageError("--init must be zero, uniform or odi, got '\(other)'")
+            }
+            guard let schedule = PGD.Schedule(rawValue: args.string("schedule") ?? "constant") else {
+                throw UsageError("--schedule must be constant or cosine")
+            }
+            attack = PGD(epsilon: eps, norm: norm, stepSize: stepSize, steps: steps, restarts: restarts,
+                         initialization: initialization, loss: loss, schedule: schedule)
+            settings.merge(["steps": "\(steps)", "restarts": "\(restarts)", "stepSize": "\(stepSize)",
+                            "init": args.string("init") ?? "odi", "odiSteps": "\(odiSteps)", "schedule": schedule.rawValue]) { $1 }
+        default:
+            throw UsageError("--attack must be pgd, apgd or fgsm, got '\(kind)'")
+        }
+        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
+        let url = modelName.hasSuffix(".safetensors") ? URL(fileURLWithPath: modelName) : dir.appendingPathComponent("\(modelName).safetensors")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ModelError("no model '\(modelName)' at \(url.path) (see `feint zoo list`)")
+        }
+        let model = try Model.load(url, name: modelName)
+        let test = try ZooCommand.testSplit(args, models: dir).prefix(n)
+        let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let result = RobustAccuracy.evaluate(model, attack: attack, description: description, settings: settings, data: test,
+                                             batchSize: batch, seed: seed) { done, total in
+            printError("\(done)/\(total) images")
+        }
+        if args.flag("json") || args.string("output") != nil {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(result)
+            if let out = args.string("output") { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
+            if args.flag("json") { print(String(decoding: data, as: UTF8.self)) }
+        }
+        if !args.flag("json") {
+            print("model \(model.name), \(description), seed \(seed), \(test.count) images")
+            print(String(format: "clean accuracy %.2f %%, robust accuracy %.2f %%", 100 * result.cleanAccuracy, 100 * result.robustAccuracy))
+            print("robust accuracy after each restart: " + result.robustAfterRestart.map { String(format: "%.2f %%", 100 * $0) }.joined(separator: ", "))
+            print(String(format: "%d gradient evaluations, %.1f s (%.0f per second)", result.gradientEvaluations, result.seconds,
+                         result.gradientEvaluationsPerSecond))
+        }
+        return 0
+    }
+}
