@@ -113,6 +113,13 @@ typedef struct { struct jpeg_error_mgr base; jmp_buf jump; } feint_jpeg_error;
 
 static void feint_jpeg_fail(j_common_ptr cinfo) { longjmp(((feint_jpeg_error *)cinfo->err)->jump, 1); }
 
+// libjpeg prints warnings (corrupt or truncated data, which it patches over) to stderr by default.
+// A library must not print, and a damaged image should be reported, so a warning fails the decode
+// with its message; trace messages (level > 0) are ignored.
+static void feint_jpeg_message(j_common_ptr cinfo, int level) {
+    if (level < 0) longjmp(((feint_jpeg_error *)cinfo->err)->jump, 1);
+}
+
 /// Decodes a baseline or progressive JPEG held in memory to 8-bit gray or RGB.
 /// Returns 0 on success, else writes `message`.
 static inline int feint_jpeg_decode(const uint8_t *data, size_t size, feint_image *out,
@@ -123,6 +130,7 @@ static inline int feint_jpeg_decode(const uint8_t *data, size_t size, feint_imag
     uint8_t *volatile row = NULL;
     cinfo.err = jpeg_std_error(&err.base);
     err.base.error_exit = feint_jpeg_fail;
+    err.base.emit_message = feint_jpeg_message;
     if (setjmp(err.jump)) {
         char text[JMSG_LENGTH_MAX];
         (*cinfo.err->format_message)((j_common_ptr)&cinfo, text);

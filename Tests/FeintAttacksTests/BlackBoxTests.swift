@@ -1,0 +1,114 @@
+import FeintAttacks
+import FeintCore
+import FeintModels
+import Testing
+
+/// Wraps a classifier, counts every image it evaluates, and notes any attempt to differentiate
+/// through it (an input that requires a gradient).
+final class CountingTarget: Classifying {
+    let inner: TinyNet
+    var imagesSeen = 0
+    var gradientRequested = false
+    init(_ inner: TinyNet) { self.inner = inner }
+    func logits(_ x: Variable) -> Variable {
+        imagesSeen += x.shape[0]
+        if x.requiresGrad { gradientRequested = true }
+        return inner.logits(x)
+    }
+}
+
+@Suite("Black-box attacks")
+struct BlackBoxTests {
+    static func setup() -> (Tensor, [Int]) { WhiteBoxInvariantTests.batch() }
+
+    static let sources: [String] = ["pixel", "dct", "ods", "gaussian"]
+
+    static func source(_ name: String) -> DirectionSource {
+        switch name {
+        case "pixel": return .pixel
+        case "dct": return .dct(frequencies: 4)
+        case "ods": return .ods(surrogates: [TinyNet(seed: 5), TinyNet(seed: 6)])
+        default: return .gaussian
+        }
+    }
+
+    @Test(arguments: ["pixel", "dct", "ods"])
+    func simbaCountsQueriesAndRespectsBudget(source: String) {
+        let (x, labels) = Self.setup()
+        let target = CountingTarget(TinyNet())
+        let oracle = QueryOracle(target, samples: 12, budget: 150)
+        var g = RandomGenerator(seed: 4)
+        let r = SimBA(stepSize: 0.2).run(oracle: oracle, images: x, goal: .untargeted(labels: labels),
+                                         directions: Self.source(source), generator: &g)
+        #expect(oracle.queries.allSatisfy { $0 <= 150 })
+        #expect(oracle.queries.reduce(0, +) == target.imagesSeen)
+        #expect(!target.gradientRequested)
+        #expect(r.adversarial.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(zip(r.queries, oracle.queries).allSatisfy { $0 <= $1 })
+        // Success is what the target says about the returned images.
+        let predicted = TinyNet().logits(Variable(r.adversarial)).value.argmaxLastAxis()
+        #expect(zip(predicted, labels).map { $0 != $1 } == r.success)
+        #expect(r.success.contains(true))
+    }
+
+    @Test func simbaIsReproducible() {
+        let (x, labels) = Self.setup()
+        func once() -> BlackBoxResult {
+            var g = RandomGenerator(seed: 9)
+            return SimBA().run(oracle: QueryOracle(TinyNet(), samples: 12, budget: 100), images: x,
+                               goal: .untargeted(labels: labels), directions: Self.source("ods"), generator: &g)
+        }
+        let (a, b) = (once(), once())
+        #expect(a.adversarial == b.adversarial && a.queries == b.queries)
+    }
+
+    @Test func simbaL2BoundHolds() {
+        let (x, labels) = Self.setup()
+        var g = RandomGenerator(seed: 1)
+        let r = SimBA(stepSize: 0.5, l2Bound: 0.6).run(oracle: QueryOracle(TinyNet(), samples: 12, budget: 200), images: x,
+                                                      goal: .untargeted(labels: labels), directions: .pixel, generator: &g)
+        #expect(r.l2.allSatisfy { $0 <= 0.6 + 1e-5 })
+    }
+
+    @Test(arguments: ["gaussian", "ods"])
+    func boundaryCountsQueriesAndShrinks(source: String) {
+        let (x, labels) = Self.setup()
+        let target = CountingTarget(TinyNet())
+        let oracle = QueryOracle(target, samples: 12, budget: 600, access: .decisions)
+        var g = RandomGenerator(seed: 3)
+        let r = BoundaryAttack().run(oracle: oracle, images: x, goal: .untargeted(labels: labels),
+                                     directions: Self.source(source), generator: &g)
+        #expect(oracle.queries.allSatisfy { $0 <= 600 })
+        #expect(oracle.queries.reduce(0, +) == target.imagesSeen)
+        #expect(!target.gradientRequested)
+        #expect(r.adversarial.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let predicted = TinyNet().logits(Variable(r.adversarial)).value.argmaxLastAxis()
+        for i in 0..<12 where r.success[i] {
+            #expect(predicted[i] != labels[i])
+            // The distance curve never grows.
+            let c = r.curve[i].filter(\.isFinite)
+            #expect(zip(c, c.dropFirst()).allSatisfy { $0 >= $1 })
+        }
+        #expect(r.success.filter { $0 }.count >= 6)
+    }
+
+    @Test func oracleRefusesOverBudget() async {
+        await #expect(processExitsWith: .failure) {
+            let oracle = QueryOracle(TinyNet(), samples: 1, budget: 1)
+            _ = oracle.scores(Tensor(zeros: [1, 1, 8, 8]), samples: [0])
+            _ = oracle.scores(Tensor(zeros: [1, 1, 8, 8]), samples: [0])
+        }
+    }
+
+    @Test func dctBasisIsOrthonormal() {
+        var g = RandomGenerator(seed: 1)
+        var walker = OrderedBasis(source: .dct(frequencies: 4), shape: [1, 8, 8], samples: 1, generator: &g)
+        let vectors = (0..<6).map { _ in walker.next([0]) }
+        for a in 0..<6 {
+            for b in 0..<6 {
+                let dot = zip(vectors[a].scalars, vectors[b].scalars).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                #expect(abs(dot - (a == b ? 1 : 0)) < 1e-5)
+            }
+        }
+    }
+}
