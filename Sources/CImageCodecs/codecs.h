@@ -60,7 +60,7 @@ static inline int feint_png_decode(const uint8_t *data, size_t size, feint_image
     }
     feint_png_source src = { data, size, 0 };
     png_set_read_fn(png, &src, feint_png_read);
-    png_set_user_limits(png, 1 << 15, 1 << 15);
+    png_set_user_limits(png, 1 << 14, 1 << 14);
     png_read_info(png, info);
     int colorType = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (colorType == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
@@ -71,6 +71,7 @@ static inline int feint_png_decode(const uint8_t *data, size_t size, feint_image
     int w = (int)png_get_image_width(png, info), h = (int)png_get_image_height(png, info);
     int channels = png_get_channels(png, info), outDepth = png_get_bit_depth(png, info);
     size_t rowBytes = png_get_rowbytes(png, info);
+    if ((size_t)w * (size_t)h * (size_t)channels > ((size_t)1 << 28)) png_error(png, "image is too large (over 2^28 samples)");
     buffer = (uint16_t *)malloc(rowBytes * (size_t)h);
     rows = (png_bytep *)malloc(sizeof(png_bytep) * (size_t)h);
     out->pixels = (float *)malloc(sizeof(float) * (size_t)w * (size_t)h * (size_t)channels);
@@ -150,6 +151,11 @@ static inline int feint_jpeg_decode(const uint8_t *data, size_t size, feint_imag
     cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&cinfo);
     int w = (int)cinfo.output_width, h = (int)cinfo.output_height, c = cinfo.output_components;
+    if ((size_t)w * (size_t)h * (size_t)c > ((size_t)1 << 28)) {
+        snprintf(message, capacity, "image is too large (over 2^28 samples)");
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
     row = (uint8_t *)malloc((size_t)w * (size_t)c);
     out->pixels = (float *)malloc(sizeof(float) * (size_t)w * (size_t)h * (size_t)c);
     if (!row || !out->pixels) { snprintf(message, capacity, "out of memory"); free(row); feint_image_free(out); jpeg_destroy_decompress(&cinfo); return 1; }

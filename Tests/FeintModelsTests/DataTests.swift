@@ -25,6 +25,8 @@ struct DataTests {
         #expect(problem([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0])?.contains("not supported") == true)
         #expect(problem([0, 0, 8, 1, 0, 0, 0, 3, 7])?.contains("need 3") == true)
         #expect(problem([0x1F, 0x8B, 8, 0, 0])?.contains("gzip") == true)
+        // Found by the fuzzer: extents whose product overflows.
+        #expect(problem([0, 0, 8, 2, 0xFF, 0xD8, 1, 0x32, 0xFF, 0xFF, 0xFF, 0xFF, 0])?.contains("need more bytes") == true)
         #expect(try! IDX.parse(Data([0, 0, 8, 2, 0, 0, 0, 1, 0, 0, 0, 2, 5, 6])) == IDX.Array(shape: [1, 2], bytes: [5, 6]))
     }
 

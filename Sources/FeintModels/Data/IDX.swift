@@ -33,7 +33,14 @@ public enum IDX {
             let o = 4 + 4 * d
             shape.append(Int(raw[o]) << 24 | Int(raw[o + 1]) << 16 | Int(raw[o + 2]) << 8 | Int(raw[o + 3]))
         }
-        let count = shape.reduce(1, *), start = 4 + 4 * rank
+        // Extents are untrusted 32-bit values: multiply with overflow checks (found by fuzzing).
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= raw.count else { throw fail("IDX extents \(shape) need more bytes than the file has (\(raw.count))") }
+            count = p
+        }
+        let start = 4 + 4 * rank
         guard raw.count - start == count else {
             throw fail("IDX data has \(raw.count - start) bytes but extents \(shape) need \(count)")
         }
