@@ -8,6 +8,7 @@ Usage: feint <command> [options]
 Commands:
   zoo       The model zoo: list, evaluate and train models.
   robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
+  blackbox  Score- and decision-based attacks through a query oracle (SimBA, Boundary, with ODS).
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
 
@@ -18,6 +19,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "perf": (PerfCommand.help, PerfCommand.run),
     "zoo": (ZooCommand.help, ZooCommand.run),
     "robust": (RobustCommand.help, RobustCommand.run),
+    "blackbox": (BlackBoxCommand.help, BlackBoxCommand.run),
 ]
 
 var args = Array(CommandLine.arguments.dropFirst())

@@ -107,3 +107,20 @@ struct PNGVariantTests {
         #expect(throws: DataError.self) { try ImageCodec.decode(Data(), name: "empty.png") }
     }
 }
+
+/// Inputs the fuzzer once crashed on (first byte selects the parser, as in `feint-fuzz`): each
+/// must now be rejected with a typed error.
+@Test func fuzzReproducersAreRejected() throws {
+    let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz")
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+    #expect(!files.isEmpty)
+    for name in files {
+        let bytes = try Data(contentsOf: dir.appendingPathComponent(name))
+        let body = bytes.dropFirst()
+        switch bytes.first! % 3 {
+        case 0: #expect(throws: WeightsError.self) { try Safetensors(data: Data(body)) }
+        case 1: #expect(throws: DataError.self) { try IDX.parse(Data(body)) }
+        default: #expect(throws: DataError.self) { try ImageCodec.decode(Data(body), name: name) }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import FeintAttacks
+import FeintCore
+import FeintModels
+import Foundation
+
+/// A black-box run over a data set: success rate at the budget, queries over successes, the
+/// final perturbation sizes, and for the Boundary attack the median L2 at query checkpoints.
+public struct BlackBoxEvaluation: Codable, Sendable {
+    public struct Sample: Codable, Sendable {
+        public var index: Int
+        public var label: Int
+        public var success: Bool
+        public var queries: Int
+        public var l2: Float?
+        public var linf: Float?
+        /// Every 100 queries: the SimBA objective or the Boundary L2 distance (nil: none yet).
+        public var curve: [Float?]
+    }
+
+    public var target: String
+    public var surrogates: [String]
+    public var attack: String
+    public var targeted: Bool
+    public var budget: Int
+    public var seed: UInt64
+    public var images: Int
+    public var successRate: Double
+    public var meanQueries: Double?
+    public var medianQueries: Double?
+    public var medianL2: Double?
+    /// Boundary: median L2 distance after 1 000, 5 000 and 10 000 queries (∞ counted for images
+    /// without an adversarial yet; nil when the budget is smaller).
+    public var medianL2AtQueries: [String: Double?]
+    public var seconds: Double
+    public var samples: [Sample]
+}
+
+public enum BlackBoxRun {
+    public enum Kind: String, CaseIterable, Sendable {
+        case simba, simbaDCT = "simba-dct", simbaODS = "simba-ods", boundary, boundaryODS = "boundary-ods"
+    }
+
+    /// Runs `kind` on `data` against `target` (through a query oracle only), in batches.
+    public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, budget: Int,
+                                targeted: Bool, batchSize: Int = 100, seed: UInt64,
+                                progress: (Int, Int) -> Void = { _, _ in }) -> BlackBoxEvaluation {
+        for m in [target] + surrogates { m.setRequiresGrad(false); m.setTraining(false) }
+        let classes = target.spec.classNames.count
+        var samples: [BlackBoxEvaluation.Sample] = []
+        let start = Date()
+        var batchStart = 0, batchIndex: UInt64 = 0
+        while batchStart < data.count {
+            let end = min(data.count, batchStart + batchSize)
+            let (x, labels) = data.batch(batchStart..<end)
+            var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ batchIndex)
+            let goal: Goal
+            var starts: Tensor?
+            if targeted {
+                let targets = labels.map { ($0 + 1 + generator.int(below: classes - 1)) % classes }
+                goal = .targeted(labels: labels, targets: targets)
+                starts = targetStarts(targets, data: data)
+            } else {
+                goal = .untargeted(labels: labels)
+            }
+            let access: QueryOracle.Access = kind == .boundary || kind == .boundaryODS ? .decisions : .scores
+            let oracle = QueryOracle(target, samples: labels.count, budget: budget, access: access)
+            let result: BlackBoxResult
+            switch kind {
+            case .simba: result = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .pixel, generator: &generator)
+            case .simbaDCT: result = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .dct(frequencies: x.shape[2] / 2), generator: &generator)
+            case .simbaODS: result = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), generator: &generator)
+            case .boundary: result = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .gaussian, starts: starts, generator: &generator)
+            case .boundaryODS:
+                result = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), starts: starts, generator: &generator)
+            }
+            for i in 0..<labels.count {
+                samples.append(.init(index: batchStart + i, label: labels[i], success: result.success[i], queries: result.queries[i],
+                                     l2: result.l2[i].isFinite ? result.l2[i] : nil, linf: result.linf[i].isFinite ? result.linf[i] : nil,
+                                     curve: result.curve[i].map { $0.isFinite ? $0 : nil }))
+            }
+            batchStart = end
+            batchIndex += 1
+            progress(end, data.count)
+        }
+        let successes = samples.filter(\.success)
+        let queries = successes.map { Double($0.queries) }
+        var atQueries: [String: Double?] = [:]
+        if kind == .boundary || kind == .boundaryODS {
+            for q in [1000, 5000, 10000] where q <= budget {
+                let values = samples.map { s -> Double in
+                    let k = q / 100 - 1
+                    guard k < s.curve.count else { return s.l2.map(Double.init) ?? .infinity }
+                    return s.curve[k].map(Double.init) ?? .infinity
+                }
+                let m = median(values)
+                atQueries["\(q)"] = m.isFinite ? m : nil
+            }
+        }
+        let l2s = successes.compactMap { $0.l2 }.map(Double.init)
+        return BlackBoxEvaluation(target: target.name, surrogates: surrogates.map(\.name), attack: kind.rawValue, targeted: targeted,
+                                  budget: budget, seed: seed, images: data.count,
+                                  successRate: Double(successes.count) / Double(max(data.count, 1)),
+                                  meanQueries: queries.isEmpty ? nil : queries.reduce(0, +) / Double(queries.count),
+                                  medianQueries: queries.isEmpty ? nil : median(queries),
+                                  medianL2: l2s.isEmpty ? nil : median(l2s), medianL2AtQueries: atQueries,
+                                  seconds: Date().timeIntervalSince(start), samples: samples)
+    }
+
+    /// For each target class, the first image of `data` labelled with it (targeted starts).
+    static func targetStarts(_ targets: [Int], data: LabeledImages) -> Tensor {
+        let rows = targets.map { t in data.labels.firstIndex(of: t) ?? 0 }
+        return data.images.rows(rows)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        guard !s.isEmpty else { return .nan }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
