@@ -66,3 +66,13 @@ struct AutodiffTests {
         }
     }
 }
+
+@Test func gradientWithRespectToAnIntermediateResult() {
+    // y = 3·h, h = x²: ∂y/∂h = 3 and ∂y/∂x = 6x from the same graph.
+    let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
+    let h = x * x
+    let y = sum(h * 3)
+    let g = y.gradients(wrt: [h, x])
+    #expect(g[0].scalars == [3, 3] && g[1].scalars == [6, 12])
+    #expect(y.gradients(wrt: [h])[0].scalars == [3, 3])   // the graph can be differentiated again
+}

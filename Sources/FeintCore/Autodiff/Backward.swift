@@ -11,14 +11,16 @@ extension Variable {
         run(seed: seed, targets: nil)
     }
 
-    /// ∂self/∂leaf for each leaf given, computing nothing for any other leaf; leaves' `grad`
-    /// fields are left as they were. A leaf the result does not depend on gets zeros.
-    public func gradients(wrt leaves: [Variable], seed: Tensor? = nil) -> [Tensor] {
-        let saved = leaves.map(\.grad)
-        for leaf in leaves { leaf.grad = nil }
-        run(seed: seed, targets: Set(leaves.map(ObjectIdentifier.init)))
-        let result = leaves.map { $0.grad ?? Tensor(zeros: $0.shape) }
-        for (leaf, g) in zip(leaves, saved) { leaf.grad = g }
+    /// ∂self/∂v for each variable given (leaves, or intermediate results such as a feature map
+    /// for Grad-CAM), computing nothing that none of them needs; their `grad` fields are left as
+    /// they were. A variable the result does not depend on gets zeros.
+    public func gradients(wrt variables: [Variable], seed: Tensor? = nil) -> [Tensor] {
+        let saved = variables.map(\.grad)
+        for v in variables { v.grad = nil }
+        let targets = Set(variables.map(ObjectIdentifier.init))
+        run(seed: seed, targets: targets)
+        let result = variables.map { $0.grad ?? Tensor(zeros: $0.shape) }
+        for (v, g) in zip(variables, saved) { v.grad = g }
         return result
     }
 
@@ -28,16 +30,17 @@ extension Variable {
         guard requiresGrad else { return }
         let order = topologicalOrder()
         for node in order {
+            let isTarget = targets?.contains(ObjectIdentifier(node)) ?? false
             if node.isLeaf {
-                node.needsGrad = node.requiresGrad && (targets?.contains(ObjectIdentifier(node)) ?? true)
+                node.needsGrad = node.requiresGrad && (targets == nil || isTarget)
             } else {
-                node.needsGrad = node.parents.contains { $0.needsGrad }
+                node.needsGrad = isTarget || node.parents.contains { $0.needsGrad }
             }
         }
         if needsGrad { accumulate(seed) }
         for node in order.reversed() where !node.isLeaf {
             if node.needsGrad, let g = node.grad { node.pullback!(g) }
-            node.grad = nil
+            if !(targets?.contains(ObjectIdentifier(node)) ?? false) { node.grad = nil }
         }
         for node in order { node.needsGrad = false }
     }

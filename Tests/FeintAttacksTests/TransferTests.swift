@@ -1,0 +1,102 @@
+import FeintAttacks
+import FeintCore
+import FeintModels
+import Testing
+
+@Suite("Transfer attacks and attention maps")
+struct TransferTests {
+    static func surrogates() throws -> [Model] {
+        [try Model(name: "cnn", spec: try Catalog.entry("fmnist-lenet5").spec, seed: 1),
+         try Model(name: "vit", spec: try Catalog.entry("fmnist-vit-p7").spec, seed: 2)]
+    }
+
+    static func batch() -> (Tensor, [Int]) {
+        var g = RandomGenerator(seed: 4)
+        return (g.uniform(shape: [3, 1, 28, 28]), [1, 4, 7])
+    }
+
+    static let settings = TransferSettings(epsilon: 16.0 / 255, steps: 2, diversityProbability: 0.5, translationKernel: 5)
+    static let attacks: [(String, any TransferAttack)] = [
+        ("I-FGSM", MIFGSM(settings: TransferSettings(epsilon: 16.0 / 255, steps: 2, momentum: 0))),
+        ("TI-DI-MI-FGSM / Ens", MIFGSM(settings: settings)),
+        ("SMER", SMER(settings: settings)),
+        ("NAMEA", NAMEA(settings: settings)),
+        ("NAMEA code schedule, I-FGSM merge, zero fill", NAMEA(settings: settings, threshold: .code, merge: .ifgsm, fill: .zeros)),
+    ]
+
+    @Test(arguments: 0..<attacks.count)
+    func staysInBallRepeatsAndRaisesSurrogateLoss(index: Int) throws {
+        let (name, attack) = Self.attacks[index]
+        let models = try Self.surrogates()
+        for m in models { m.setRequiresGrad(false) }
+        let (x, y) = Self.batch()
+        var g1 = RandomGenerator(seed: 8), g2 = RandomGenerator(seed: 8)
+        let a = attack.run(surrogates: models, images: x, labels: y, generator: &g1)
+        let b = attack.run(surrogates: models, images: x, labels: y, generator: &g2)
+        #expect(a.adversarial == b.adversarial, "\(name) is not reproducible")
+        #expect((a.adversarial - x).maxAbs() <= 16.0 / 255 + 1e-6)
+        #expect(a.adversarial.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        for m in models {
+            let before = crossEntropy(m.logits(Variable(x)), labels: y).value.scalar
+            let after = crossEntropy(m.logits(Variable(a.adversarial)), labels: y).value.scalar
+            #expect(after > before, "\(name) on \(m.name): loss \(before) → \(after)")
+        }
+        #expect(a.cost.gradientEvaluations > 0)
+    }
+
+    @Test func gradCAMAndRollout() throws {
+        let models = try Self.surrogates()
+        let (x, y) = Self.batch()
+        for m in models {
+            let out = m.forward(Variable(x, requiresGrad: true))
+            let map = AttentionMap.gradCAM(out, classes: y, inputSize: (28, 28))
+            #expect(map.shape == [3, 1, 28, 28])
+            #expect(map.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+            #expect(map.rowMaxAbs().allSatisfy { $0 == 1 || $0 == 0 })
+        }
+        let roll = AttentionMap.rollout(models[1].forward(Variable(x)), inputSize: (28, 28))
+        #expect(roll.shape == [3, 1, 28, 28] && roll.rowMaxAbs().allSatisfy { abs($0 - 1) < 1e-6 })
+    }
+
+    @Test func gradCAMByHand() throws {
+        // A CNN whose features are known: Grad-CAM must equal ReLU(Σ_c mean(∂z_y/∂A_c)·A_c).
+        let model = try Model(name: "cnn", spec: try Catalog.entry("fmnist-lenet5").spec, seed: 3)
+        let (x, y) = Self.batch()
+        let out = model.forward(Variable(x))
+        let a = out.features
+        let g = sum(pick2(out.logits, y)).gradients(wrt: [a])[0]
+        let (c, h, w) = (a.shape[1], a.shape[2], a.shape[3])
+        var expected = Tensor(zeros: [3, 1, h, w])
+        for i in 0..<3 { for ch in 0..<c {
+            var alpha: Float = 0
+            for p in 0..<(h * w) { alpha += g[i, ch, p / w, p % w] }
+            alpha /= Float(h * w)
+            for p in 0..<(h * w) { expected.scalars[i * h * w + p] += alpha * a.value[i, ch, p / w, p % w] }
+        } }
+        expected = expected.map { max($0, 0) }
+        let ours = AttentionMap.gradCAM(out, classes: y, inputSize: (h, w))
+        for i in 0..<3 {
+            let row = Array(expected.scalars[(i * h * w)..<((i + 1) * h * w)])
+            let (lo, hi) = (row.min()!, row.max()!)
+            for p in 0..<(h * w) where hi > lo {
+                #expect(abs(ours.scalars[i * h * w + p] - (row[p] - lo) / (hi - lo)) < 1e-4)
+            }
+        }
+    }
+
+    @Test func norm1HasUnitMeanMagnitude() {
+        var g = RandomGenerator(seed: 1)
+        let t = norm1(g.normal(shape: [4, 3, 5, 5]))
+        for i in 0..<4 {
+            let m = t.scalars[(i * 75)..<((i + 1) * 75)].map { abs($0) }.reduce(0, +) / 75
+            #expect(abs(m - 1) < 1e-4)
+        }
+    }
+}
+
+/// z[i, y_i] summed: the Grad-CAM score, written out for the hand check.
+func pick2(_ z: Variable, _ y: [Int]) -> Variable {
+    var onehot = Tensor(zeros: z.shape)
+    for (i, k) in y.enumerated() { onehot[i, k] = 1 }
+    return sum(z * Variable(onehot), axes: [1])
+}
