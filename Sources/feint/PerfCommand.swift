@@ -126,13 +126,7 @@ enum PerfCommand {
         }
         for _ in 0..<3 { step() }
         let before = currentRSS()
-        var n = 0
-        let start = DispatchTime.now().uptimeNanoseconds
-        var elapsed = 0.0
-        repeat {
-            step(); n += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds
+        let (n, elapsed) = repeatFor(seconds, step)
         return StepFigure(model: name, kind: kind, batch: batch, imagesPerSecond: Double(n * batch) / elapsed,
                           steps: n, rssBeforeMiB: before, rssAfterMiB: currentRSS())
     }
@@ -148,14 +142,19 @@ enum PerfCommand {
             } } }
         }
         once()
-        var reps = 0
+        let (reps, elapsed) = repeatFor(seconds, once)
+        return 2 * Double(m) * Double(n) * Double(k) * Double(reps) / elapsed / 1e9
+    }
+
+    /// Runs `body` until `seconds` have passed (at least once); returns the runs and the time.
+    static func repeatFor(_ seconds: Double, _ body: () -> Void) -> (runs: Int, seconds: Double) {
+        var runs = 0, elapsed = 0.0
         let start = DispatchTime.now().uptimeNanoseconds
-        var elapsed = 0.0
         repeat {
-            once(); reps += 1
+            body(); runs += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < seconds
-        return 2 * Double(m) * Double(n) * Double(k) * Double(reps) / elapsed / 1e9
+        return (runs, elapsed)
     }
 
     /// Resident set size now, from /proc/self/statm (0 where unavailable).

@@ -20,6 +20,8 @@ struct TransferTests {
         ("I-FGSM", MIFGSM(settings: TransferSettings(epsilon: 16.0 / 255, steps: 2, momentum: 0))),
         ("TI-DI-MI-FGSM / Ens", MIFGSM(settings: settings)),
         ("SMER", SMER(settings: settings)),
+        ("SVRE", SVRE(settings: settings)),
+        ("AdaEA", AdaEA(settings: settings)),
         ("NAMEA", NAMEA(settings: settings)),
         ("NAMEA code schedule, I-FGSM merge, zero fill", NAMEA(settings: settings, threshold: .code, merge: .ifgsm, fill: .zeros)),
     ]
