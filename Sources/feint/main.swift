@@ -9,6 +9,7 @@ Commands:
   zoo       The model zoo: list, evaluate and train models.
   robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
   blackbox  Score- and decision-based attacks through a query oracle (SimBA, Boundary, with ODS).
+  transfer  Transfer attacks (MI/DI/TI, Ens, SVRE, AdaEA, SMER, NAMEA) from surrogates to targets.
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
 
@@ -20,6 +21,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "zoo": (ZooCommand.help, ZooCommand.run),
     "robust": (RobustCommand.help, RobustCommand.run),
     "blackbox": (BlackBoxCommand.help, BlackBoxCommand.run),
+    "transfer": (TransferCommand.help, TransferCommand.run),
 ]
 
 var args = Array(CommandLine.arguments.dropFirst())
