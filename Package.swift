@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FeintAttacksTests", dependencies: ["FeintAttacks"]),
+        .testTarget(name: "FeintEvalTests", dependencies: ["FeintEval", "FeintAttacks"]),
     ],
     swiftLanguageModes: [.v6]
 )

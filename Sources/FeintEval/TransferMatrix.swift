@@ -41,45 +41,42 @@ public struct TransferMatrix: Codable, Sendable {
     public var rows: [Row]
     public var labels: [Int]
 
-    /// Runs every attack on `data` (in batches; batch b draws from a generator seeded with
-    /// (seed, b)) and evaluates the results on every target and surrogate.
+    /// Runs every attack on `data` and evaluates the results on every target and surrogate.
     public static func evaluate(attacks: [(String, any TransferAttack)], surrogates: [Model], targets: [Model],
                                 data: LabeledImages, batchSize: Int = 100, seed: UInt64,
                                 progress: (String, Int, Int) -> Void = { _, _, _ in }) -> TransferMatrix {
-        let models = surrogates + targets.filter { t in !surrogates.contains { $0 === t } }
-        for m in models { m.setRequiresGrad(false); m.setTraining(false) }
-        let clean = Dictionary(uniqueKeysWithValues: models.map { ($0.name, $0.predict(data.images).argmaxLastAxis()) })
+        let run = TransferRun.make(attacks: attacks, surrogates: surrogates, targets: targets, data: data, batchSize: batchSize,
+                                   batches: nil, seed: seed, progress: progress)
+        let first = attacks.first?.1.settings
+        return summarize([run], epsilon: first?.epsilon ?? 0, steps: first?.steps ?? 0, seed: seed)
+    }
+
+    /// Metrics from per-image predictions (shards in any order; images must not overlap).
+    public static func summarize(_ runs: [TransferRun], epsilon: Float, steps: Int, seed: UInt64) -> TransferMatrix {
+        let runs = runs.sorted { $0.firstImage < $1.firstImage }
+        let labels = runs.flatMap(\.labels)
+        let n = labels.count
+        let models = runs.first?.models ?? []
+        var clean: [String: [Int]] = [:]
+        for m in models { clean[m.name] = runs.flatMap { $0.clean[m.name] ?? [] } }
         let columns = models.map { m in
-            Column(name: m.name, family: m.spec.family, surrogate: surrogates.contains { $0 === m },
-                   cleanAccuracy: Double(zip(clean[m.name]!, data.labels).filter { $0 == $1 }.count) / Double(max(data.count, 1)))
+            Column(name: m.name, family: m.family, surrogate: m.surrogate,
+                   cleanAccuracy: Double(zip(clean[m.name]!, labels).filter { $0 == $1 }.count) / Double(max(n, 1)))
         }
+        let titles = runs.first?.attacks.map(\.title) ?? []
         var rows: [Row] = []
-        for (name, attack) in attacks {
-            var adversarial: [Float] = []
-            var cost = Cost()
-            let start = Date()
-            var b = 0, index: UInt64 = 0
-            while b < data.count {
-                let end = min(data.count, b + batchSize)
-                let (x, y) = data.batch(b..<end)
-                var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ index)
-                let result = attack.run(surrogates: surrogates, images: x, labels: y, generator: &generator)
-                adversarial += result.adversarial.scalars.map { Float(ImageQuantization.level($0)) / 255 }
-                cost = cost + result.cost
-                b = end; index += 1
-                progress(name, end, data.count)
-            }
-            let seconds = Date().timeIntervalSince(start)
-            let adv = Tensor(shape: data.images.shape, scalars: adversarial)
+        for (a, title) in titles.enumerated() {
             var cells: [String: Cell] = [:], predictions: [String: [Int]] = [:]
+            let cost = runs.map { $0.attacks[a].cost }.reduce(Cost(), +)
+            let seconds = runs.map { $0.attacks[a].seconds }.reduce(0, +)
             for m in models {
-                let p = m.predict(adv).argmaxLastAxis(), c = clean[m.name]!
+                let p = runs.flatMap { $0.attacks[a].predictions[m.name] ?? [] }, c = clean[m.name]!
                 predictions[m.name] = p
-                let correct = (0..<data.count).filter { c[$0] == data.labels[$0] }
+                let correct = (0..<n).filter { c[$0] == labels[$0] }
                 cells[m.name] = Cell(
-                    fooled: Double((0..<data.count).filter { p[$0] != data.labels[$0] }.count) / Double(max(data.count, 1)),
-                    fooledOfCorrect: Double(correct.filter { p[$0] != data.labels[$0] }.count) / Double(max(correct.count, 1)),
-                    changed: Double((0..<data.count).filter { p[$0] != c[$0] }.count) / Double(max(data.count, 1)))
+                    fooled: Double((0..<n).filter { p[$0] != labels[$0] }.count) / Double(max(n, 1)),
+                    fooledOfCorrect: Double(correct.filter { p[$0] != labels[$0] }.count) / Double(max(correct.count, 1)),
+                    changed: Double((0..<n).filter { p[$0] != c[$0] }.count) / Double(max(n, 1)))
             }
             var averages: [String: Double] = [:]
             let heldOut = columns.filter { !$0.surrogate }
@@ -87,11 +84,9 @@ public struct TransferMatrix: Codable, Sendable {
                 let members = heldOut.filter { family == "all" || $0.family == family }
                 if !members.isEmpty { averages[family] = members.map { cells[$0.name]!.fooled }.reduce(0, +) / Double(members.count) }
             }
-            rows.append(Row(attack: name, cells: cells, averages: averages, cost: cost, seconds: seconds, predictions: predictions))
+            rows.append(Row(attack: title, cells: cells, averages: averages, cost: cost, seconds: seconds, predictions: predictions))
         }
-        let first = attacks.first?.1.settings
-        return TransferMatrix(images: data.count, epsilon: first?.epsilon ?? 0, steps: first?.steps ?? 0, seed: seed,
-                              columns: columns, rows: rows, labels: data.labels)
+        return TransferMatrix(images: n, epsilon: epsilon, steps: steps, seed: seed, columns: columns, rows: rows, labels: labels)
     }
 
     /// The `fooled` matrix as a Markdown table (percent), white-box columns marked with *.
@@ -108,6 +103,69 @@ public struct TransferMatrix: Codable, Sendable {
                          + "\(row.cost.gradientEvaluations / max(images, 1)) | \(String(format: "%.0f", row.seconds)) |")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The raw outcome of transfer attacks on a range of images: per-image predictions of every model,
+/// clean and after each attack. Shards of a benchmark are TransferRuns; merging concatenates them.
+public struct TransferRun: Codable, Sendable {
+    public struct ModelInfo: Codable, Sendable {
+        public var name: String; public var family: String; public var surrogate: Bool
+        public init(name: String, family: String, surrogate: Bool) { self.name = name; self.family = family; self.surrogate = surrogate }
+    }
+    public struct AttackRun: Codable, Sendable {
+        public var title: String
+        public var predictions: [String: [Int]]
+        public var cost: Cost
+        public var seconds: Double
+        public init(title: String, predictions: [String: [Int]], cost: Cost, seconds: Double) {
+            self.title = title; self.predictions = predictions; self.cost = cost; self.seconds = seconds
+        }
+    }
+    public var firstImage: Int
+    public var labels: [Int]
+    public var models: [ModelInfo]
+    public var clean: [String: [Int]]
+    public var attacks: [AttackRun]
+
+    public init(firstImage: Int, labels: [Int], models: [ModelInfo], clean: [String: [Int]], attacks: [AttackRun]) {
+        self.firstImage = firstImage; self.labels = labels; self.models = models; self.clean = clean; self.attacks = attacks
+    }
+
+    /// Attacks the images of `batches` (all when nil); batch b draws from a generator seeded with
+    /// (seed, b), so a shard gives the same images as the same batches of an unsharded run.
+    public static func make(attacks: [(String, any TransferAttack)], surrogates: [Model], targets: [Model], data: LabeledImages,
+                            batchSize: Int, batches: Range<Int>?, seed: UInt64,
+                            progress: (String, Int, Int) -> Void = { _, _, _ in }) -> TransferRun {
+        let models = surrogates + targets.filter { t in !surrogates.contains { $0 === t } }
+        for m in models { m.setRequiresGrad(false); m.setTraining(false) }
+        let total = (data.count + batchSize - 1) / batchSize
+        let range = batches ?? 0..<total
+        let first = min(range.lowerBound * batchSize, data.count), last = min(range.upperBound * batchSize, data.count)
+        let part = data.subset(Array(first..<last))
+        let clean = Dictionary(uniqueKeysWithValues: models.map { ($0.name, $0.predict(part.images).argmaxLastAxis()) })
+        var runs: [AttackRun] = []
+        for (title, attack) in attacks {
+            var adversarial: [Float] = []
+            var cost = Cost()
+            let start = Date()
+            for b in range {
+                let lo = b * batchSize, hi = min(data.count, lo + batchSize)
+                guard lo < hi else { continue }
+                let (x, y) = data.batch(lo..<hi)
+                var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ UInt64(b))
+                let result = attack.run(surrogates: surrogates, images: x, labels: y, generator: &generator)
+                adversarial += result.adversarial.scalars.map { Float(ImageQuantization.level($0)) / 255 }
+                cost = cost + result.cost
+                progress(title, hi - first, last - first)
+            }
+            let adv = Tensor(shape: part.images.shape, scalars: adversarial)
+            runs.append(AttackRun(title: title, predictions: Dictionary(uniqueKeysWithValues: models.map { ($0.name, $0.predict(adv).argmaxLastAxis()) }),
+                                  cost: cost, seconds: Date().timeIntervalSince(start)))
+        }
+        return TransferRun(firstImage: first, labels: part.labels,
+                           models: models.map { m in ModelInfo(name: m.name, family: m.spec.family, surrogate: surrogates.contains { $0 === m }) },
+                           clean: clean, attacks: runs)
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 
 /// `feint transfer`: transfer attacks from surrogates to held-out targets, as a matrix.
 enum TransferCommand {
-    static let attackNames = ["i-fgsm", "mi", "di-mi", "ti-di-mi", "ens", "svre", "adaea", "smer", "namea"]
+    static let attackNames = TransferAttackSpec.names
 
     static let help = """
     Usage: feint transfer --attack LIST --surrogates A,B,... --targets C,D,... [--eps E] [--step-size A]
@@ -44,29 +44,10 @@ enum TransferCommand {
         let di = Float(try args.double("di", default: 0)), ti = try args.int("ti", default: 0)
         let n = try args.int("n", default: 100), batch = try args.int("batch", default: 50), seed = UInt64(try args.int("seed", default: 0))
         guard eps > 0, steps >= 1, n >= 1, batch >= 1 else { throw UsageError("--eps must be > 0; --steps, --n, --batch ≥ 1") }
-        let threshold: NAMEA.Threshold
-        switch args.string("namea-threshold") ?? "0.6" {
-        case "code": threshold = .code
-        case let v: guard let f = Float(v), f >= 0, f <= 1 else { throw UsageError("--namea-threshold takes a number in [0, 1] or 'code'") }
-            threshold = .constant(f)
-        }
-        let base = TransferSettings(epsilon: eps, stepSize: stepSize, steps: steps, momentum: momentum,
-                                    diversityProbability: di, translationKernel: ti > 1 ? ti : nil)
-        func with(_ p: Float, _ k: Int?) -> TransferSettings {
-            var s = base; s.diversityProbability = p; s.translationKernel = k; return s
-        }
-        let attacks: [(String, any TransferAttack)] = names.map { name in
-            switch name {
-            case "i-fgsm": var s = with(0, nil); s.momentum = 0; return (name, MIFGSM(settings: s))
-            case "mi": return (name, MIFGSM(settings: with(0, nil)))
-            case "di-mi": return (name, MIFGSM(settings: with(0.5, nil)))
-            case "ti-di-mi": return (name, MIFGSM(settings: with(0.5, 5)))
-            case "ens": return (name, MIFGSM(settings: base))
-            case "svre": return (name, SVRE(settings: base))
-            case "adaea": return (name, AdaEA(settings: base))
-            case "smer": return (name, SMER(settings: base))
-            default: return (name, NAMEA(settings: base, threshold: threshold))
-            }
+        let attacks: [(String, any TransferAttack)] = try names.map { name in
+            let spec = TransferAttackSpec(name: name, eps: eps, steps: steps, stepSize: stepSize, momentum: momentum, di: di, ti: ti,
+                                          threshold: args.string("namea-threshold") ?? "0.6")
+            do { return (name, try spec.make()) } catch { throw UsageError("\(error)") }
         }
         let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
         func load(_ name: String) throws -> Model {

@@ -10,6 +10,7 @@ Commands:
   robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
   blackbox  Score- and decision-based attacks through a query oracle (SimBA, Boundary, with ODS).
   transfer  Transfer attacks (MI/DI/TI, Ens, SVRE, AdaEA, SMER, NAMEA) from surrogates to targets.
+  bench     Transferability benchmarks from a JSON spec, run whole or in shards, then merged.
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
 
@@ -22,6 +23,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "robust": (RobustCommand.help, RobustCommand.run),
     "blackbox": (BlackBoxCommand.help, BlackBoxCommand.run),
     "transfer": (TransferCommand.help, TransferCommand.run),
+    "bench": (BenchCommand.help, BenchCommand.run),
 ]
 
 var args = Array(CommandLine.arguments.dropFirst())

@@ -1,0 +1,141 @@
+import FeintAttacks
+import FeintCore
+import FeintModels
+import Foundation
+
+/// A transferability benchmark: data, surrogates, targets, attacks, seed. JSON, e.g.
+/// {"name": "fmnist-transfer", "images": 1000, "batch": 50, "seed": 0,
+///  "surrogates": ["fmnist-smallcnn", "fmnist-vit-p4"], "targets": ["fmnist-resnet8"],
+///  "attacks": [{"name": "namea", "eps": 0.0314, "steps": 10}]}
+public struct BenchSpec: Codable, Sendable {
+    public var name: String
+    /// Images from the start of the Fashion-MNIST test split.
+    public var images: Int
+    public var batch: Int = 50
+    public var seed: UInt64 = 0
+    public var surrogates: [String]
+    public var targets: [String]
+    public var attacks: [TransferAttackSpec]
+
+    public init(name: String, images: Int, batch: Int = 50, seed: UInt64 = 0, surrogates: [String], targets: [String],
+                attacks: [TransferAttackSpec]) {
+        self.name = name; self.images = images; self.batch = batch; self.seed = seed
+        self.surrogates = surrogates; self.targets = targets; self.attacks = attacks
+    }
+
+    public static func load(_ url: URL) throws -> BenchSpec {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw SpecError("\(url.path): cannot be read (\(error.localizedDescription))") }
+        do { return try JSONDecoder().decode(BenchSpec.self, from: data) } catch {
+            throw SpecError("\(url.path): not a valid benchmark spec (\(error))")
+        }
+    }
+
+    /// Number of batches, the unit of sharding.
+    public var batches: Int { (images + batch - 1) / batch }
+
+    /// Batches of shard k of n (contiguous, as even as possible).
+    public func batches(shard k: Int, of n: Int) -> Range<Int> { (batches * k / n)..<(batches * (k + 1) / n) }
+}
+
+/// Runs shards of a benchmark and merges them into reports.
+public enum Benchmark {
+    /// File name of a shard's raw result.
+    public static func shardFile(_ k: Int, _ n: Int) -> String { "shard-\(k)-of-\(n).json" }
+
+    /// Runs shard k of n and writes it to `directory` atomically; with `resume`, an existing shard
+    /// file is kept and the run skipped. Returns the shard file.
+    @discardableResult
+    public static func runShard(_ spec: BenchSpec, shard k: Int, of n: Int, models: (String) throws -> Model, data: LabeledImages,
+                                directory: URL, resume: Bool, progress: (String, Int, Int) -> Void) throws -> URL {
+        let url = directory.appendingPathComponent(shardFile(k, n))
+        if FileManager.default.fileExists(atPath: url.path) {
+            if resume { return url }
+            throw SpecError("\(url.path) exists (pass --resume to keep it, or choose another --out)")
+        }
+        guard data.count >= spec.images else { throw SpecError("the spec asks for \(spec.images) images, the data has \(data.count)") }
+        let attacks = try spec.attacks.map { ($0.title, try $0.make()) }
+        let surrogates = try spec.surrogates.map(models), targets = try spec.targets.map(models)
+        let run = TransferRun.make(attacks: attacks, surrogates: surrogates, targets: targets, data: data.prefix(spec.images),
+                                   batchSize: spec.batch, batches: spec.batches(shard: k, of: n), seed: spec.seed, progress: progress)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try encoder().encode(run).write(to: url, options: .atomic)
+        return url
+    }
+
+    /// Merges shard files (from one or more folders) into one matrix; checks that they cover
+    /// every image exactly once.
+    public static func merge(_ spec: BenchSpec, directories: [URL]) throws -> TransferMatrix {
+        var runs: [TransferRun] = []
+        for dir in directories {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for f in files.sorted() where f.hasPrefix("shard-") && f.hasSuffix(".json") {
+                do { runs.append(try JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: dir.appendingPathComponent(f)))) } catch {
+                    throw SpecError("\(dir.appendingPathComponent(f).path): not a shard result (\(error))")
+                }
+            }
+        }
+        guard !runs.isEmpty else { throw SpecError("no shard-*.json files in \(directories.map(\.path).joined(separator: ", "))") }
+        var covered = [Bool](repeating: false, count: spec.images)
+        for r in runs {
+            for i in r.firstImage..<(r.firstImage + r.labels.count) {
+                guard i < spec.images, !covered[i] else { throw SpecError("shards overlap or exceed the spec at image \(i)") }
+                covered[i] = true
+            }
+        }
+        if let missing = covered.firstIndex(of: false) { throw SpecError("image \(missing) is in no shard (run the missing shards)") }
+        let first = spec.attacks.first
+        return TransferMatrix.summarize(runs, epsilon: first?.eps ?? 0, steps: first?.steps ?? 0, seed: spec.seed)
+    }
+
+    /// results.json, results.md, results.csv and heatmap.svg in `directory`.
+    public static func writeReports(_ matrix: TransferMatrix, spec: BenchSpec, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try encoder().encode(matrix).write(to: directory.appendingPathComponent("results.json"), options: .atomic)
+        let md = "# \(spec.name)\n\n`fooled` (%) on \(matrix.images) Fashion-MNIST test images, seed \(spec.seed); * = surrogate (white-box).\n\n"
+            + matrix.markdown() + "\n"
+        try Data(md.utf8).write(to: directory.appendingPathComponent("results.md"), options: .atomic)
+        var csv = "attack,model,surrogate,family,clean_accuracy,fooled,fooled_of_correct,changed,gradient_evaluations,seconds\n"
+        for row in matrix.rows {
+            for c in matrix.columns {
+                let cell = row.cells[c.name]!
+                csv += "\(row.attack),\(c.name),\(c.surrogate),\(c.family),\(c.cleanAccuracy),\(cell.fooled),\(cell.fooledOfCorrect),\(cell.changed),\(row.cost.gradientEvaluations),\(row.seconds)\n"
+            }
+        }
+        try Data(csv.utf8).write(to: directory.appendingPathComponent("results.csv"), options: .atomic)
+        try Data(heatmap(matrix).utf8).write(to: directory.appendingPathComponent("heatmap.svg"), options: .atomic)
+    }
+
+    /// The `fooled` matrix as an SVG heatmap (white 0 % → dark red 100 %).
+    public static func heatmap(_ m: TransferMatrix) -> String {
+        let cellW = 90, cellH = 28, left = 150, top = 110
+        let width = left + cellW * m.columns.count + 10, height = top + cellH * m.rows.count + 10
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        for (j, c) in m.columns.enumerated() {
+            let x = left + j * cellW + cellW / 2
+            svg += "<text transform=\"translate(\(x),\(top - 8)) rotate(-35)\">\(escape(c.name))\(c.surrogate ? "*" : "")</text>\n"
+        }
+        for (i, row) in m.rows.enumerated() {
+            let y = top + i * cellH
+            svg += "<text x=\"\(left - 8)\" y=\"\(y + cellH / 2 + 4)\" text-anchor=\"end\">\(escape(row.attack))</text>\n"
+            for (j, c) in m.columns.enumerated() {
+                let v = row.cells[c.name]?.fooled ?? 0
+                let shade = Int(255 * (1 - v))
+                svg += "<rect x=\"\(left + j * cellW)\" y=\"\(y)\" width=\"\(cellW)\" height=\"\(cellH)\" fill=\"rgb(\(160 + Int(95 * (1 - v))),\(shade),\(shade))\" stroke=\"white\"/>\n"
+                svg += "<text x=\"\(left + j * cellW + cellW / 2)\" y=\"\(y + cellH / 2 + 4)\" text-anchor=\"middle\" fill=\"\(v > 0.6 ? "white" : "black")\">\(String(format: "%.1f", 100 * v))</text>\n"
+            }
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}

@@ -1,0 +1,106 @@
+import FeintCore
+import FeintEval
+import FeintModels
+import Foundation
+
+/// `feint bench run|merge`: transferability benchmarks from a JSON spec, shardable.
+enum BenchCommand {
+    static let help = """
+    Usage:
+      feint bench run SPEC.json [--shard K/N] [--out DIR] [--resume] [--data DIR] [--models DIR]
+      feint bench merge DIR... [--out DIR]
+
+    run    attacks the spec's images with each of its attacks on its surrogates and evaluates every
+           target and surrogate. Without --shard it runs everything and writes the reports to DIR
+           (default: ./bench-<name>): results.json (settings, per-image predictions, aggregates),
+           results.md, results.csv and heatmap.svg. With --shard K/N (0 ≤ K < N) it runs only the
+           K-th of N contiguous slices of batches and writes DIR/shard-K-of-N.json; batch b always
+           draws from a generator seeded with (seed, b), so merged shards equal an unsharded run.
+           --resume keeps shard files that exist instead of refusing to overwrite them.
+    merge  combines the shard files of one or more folders (each holds spec.json) into the reports.
+
+    Spec (JSON):
+      {"name": "fmnist-transfer", "images": 1000, "batch": 50, "seed": 0,
+       "surrogates": ["fmnist-smallcnn", "fmnist-vit-p4"], "targets": ["fmnist-resnet8", "fmnist-vit-p7"],
+       "attacks": [{"name": "ens", "eps": 0.0314}, {"name": "namea", "eps": 0.0314, "threshold": "code",
+                    "label": "namea-code"}]}
+    Attack fields: name (\(TransferAttackSpec.names.joined(separator: ", "))), eps, steps (10), stepSize (eps/steps),
+    momentum (1), di (0), ti (0), threshold (NAMEA: "0.6" or "code"), label.
+
+    On a cluster, one shard per task: a Slurm array (`#SBATCH --array=0-15`, then
+    `feint bench run spec.json --shard $SLURM_ARRAY_TASK_ID/16 --out $SHARED/run`) or a Kubernetes
+    Indexed Job (completionMode: Indexed, `--shard $JOB_COMPLETION_INDEX/16`), then one
+    `feint bench merge $SHARED/run`.
+    """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        guard let sub = argv.first else { throw UsageError("missing subcommand (run or merge)") }
+        let rest = Array(argv.dropFirst())
+        switch sub {
+        case "run": return try runSpec(rest)
+        case "merge": return try merge(rest)
+        default: throw UsageError("unknown bench subcommand '\(sub)' (run or merge)")
+        }
+    }
+
+    static func runSpec(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["shard", "out", "data", "models"], flagOptions: ["resume"])
+        guard args.positional.count == 1 else { throw UsageError("name one spec file") }
+        let specURL = URL(fileURLWithPath: args.positional[0])
+        let spec = try BenchSpec.load(specURL)
+        for a in spec.attacks { _ = try a.make() }
+        var (k, n) = (0, 1)
+        if let s = args.string("shard") {
+            let parts = s.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, parts[0] >= 0, parts[0] < parts[1] else { throw UsageError("--shard takes K/N with 0 ≤ K < N, got '\(s)'") }
+            (k, n) = (parts[0], parts[1])
+            guard n <= spec.batches else { throw UsageError("\(n) shards for \(spec.batches) batches: use at most \(spec.batches)") }
+        }
+        let out = URL(fileURLWithPath: args.string("out") ?? "bench-\(spec.name)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let specCopy = out.appendingPathComponent("spec.json")
+        if FileManager.default.fileExists(atPath: specCopy.path) {
+            guard let existing = try? BenchSpec.load(specCopy), try JSONEncoder().encode(existing) == (try JSONEncoder().encode(spec)) else {
+                throw UsageError("\(out.path) holds a different spec; choose another --out")
+            }
+        } else {
+            try Data(contentsOf: specURL).write(to: specCopy, options: .atomic)
+        }
+        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
+        var cache: [String: Model] = [:]
+        let load: (String) throws -> Model = { name in
+            if let m = cache[name] { return m }
+            let url = dir.appendingPathComponent("\(name).safetensors")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ModelError("no model '\(name)' at \(url.path)") }
+            let m = try Model.load(url, name: name)
+            cache[name] = m
+            return m
+        }
+        let data = try ZooCommand.testSplit(args, models: dir)
+        let file = try Benchmark.runShard(spec, shard: k, of: n, models: load, data: data, directory: out, resume: args.flag("resume")) { a, done, total in
+            printError("shard \(k)/\(n) \(a): \(done)/\(total) images")
+        }
+        if args.string("shard") == nil {
+            let matrix = try Benchmark.merge(spec, directories: [out])
+            try Benchmark.writeReports(matrix, spec: spec, to: out)
+            print(matrix.markdown())
+            print("\nreports in \(out.path): results.json, results.md, results.csv, heatmap.svg")
+        } else {
+            print("wrote \(file.path)")
+        }
+        return 0
+    }
+
+    static func merge(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["out"], flagOptions: [])
+        guard !args.positional.isEmpty else { throw UsageError("name the folders holding the shards") }
+        let dirs = args.positional.map { URL(fileURLWithPath: $0) }
+        let spec = try BenchSpec.load(dirs[0].appendingPathComponent("spec.json"))
+        let matrix = try Benchmark.merge(spec, directories: dirs)
+        let out = args.string("out").map { URL(fileURLWithPath: $0) } ?? dirs[0]
+        try Benchmark.writeReports(matrix, spec: spec, to: out)
+        print(matrix.markdown())
+        print("\nreports in \(out.path): results.json, results.md, results.csv, heatmap.svg")
+        return 0
+    }
+}

@@ -1,0 +1,80 @@
+import FeintAttacks
+import FeintCore
+import FeintEval
+import FeintModels
+import Foundation
+import Testing
+
+@Suite("Benchmark runner")
+struct BenchmarkTests {
+    static func models() throws -> [String: Model] {
+        var out: [String: Model] = [:]
+        for (name, entry, seed) in [("s-cnn", "fmnist-lenet5", 1), ("s-vit", "fmnist-vit-p7", 2), ("t-cnn", "fmnist-lenet5", 3)] {
+            out[name] = try Model(name: name, spec: try Catalog.entry(entry).spec, seed: UInt64(seed))
+        }
+        return out
+    }
+
+    static let spec = BenchSpec(name: "t", images: 10, batch: 2, seed: 5, surrogates: ["s-cnn", "s-vit"], targets: ["t-cnn"],
+                                attacks: [TransferAttackSpec(name: "mi", eps: 0.1, steps: 2),
+                                          TransferAttackSpec(name: "namea", eps: 0.1, steps: 1, threshold: "code")])
+
+    static func data() -> LabeledImages {
+        var g = RandomGenerator(seed: 1)
+        return LabeledImages(images: g.uniform(shape: [10, 1, 28, 28]), labels: (0..<10).map { $0 % 10 }, classNames: IDX.fashionMNISTClasses)
+    }
+
+    func temporary() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("feint-bench-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    @Test func shardsMergeToTheUnshardedResult() throws {
+        let models = try Self.models()
+        let (whole, parts) = (temporary(), temporary())
+        defer { try? FileManager.default.removeItem(at: whole); try? FileManager.default.removeItem(at: parts) }
+        try Benchmark.runShard(Self.spec, shard: 0, of: 1, models: { models[$0]! }, data: Self.data(), directory: whole,
+                               resume: false, progress: { _, _, _ in })
+        for k in 0..<3 {
+            try Benchmark.runShard(Self.spec, shard: k, of: 3, models: { models[$0]! }, data: Self.data(), directory: parts,
+                                   resume: false, progress: { _, _, _ in })
+        }
+        let a = try Benchmark.merge(Self.spec, directories: [whole]), b = try Benchmark.merge(Self.spec, directories: [parts])
+        #expect(a.rows.map(\.predictions) == b.rows.map(\.predictions))
+        #expect(a.rows.map { $0.cells.mapValues(\.fooled) } == b.rows.map { $0.cells.mapValues(\.fooled) })
+        #expect(a.rows.map(\.cost) == b.rows.map(\.cost))
+        #expect(a.columns.map(\.cleanAccuracy) == b.columns.map(\.cleanAccuracy))
+        try Benchmark.writeReports(b, spec: Self.spec, to: parts)
+        for f in ["results.json", "results.md", "results.csv", "heatmap.svg"] {
+            #expect(FileManager.default.fileExists(atPath: parts.appendingPathComponent(f).path))
+        }
+    }
+
+    @Test func missingShardsAndOverwritesAreRefused() throws {
+        let models = try Self.models()
+        let dir = temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Benchmark.runShard(Self.spec, shard: 0, of: 2, models: { models[$0]! }, data: Self.data(), directory: dir,
+                               resume: false, progress: { _, _, _ in })
+        #expect(throws: SpecError.self) { try Benchmark.merge(Self.spec, directories: [dir]) }
+        #expect(throws: SpecError.self) {
+            try Benchmark.runShard(Self.spec, shard: 0, of: 2, models: { models[$0]! }, data: Self.data(), directory: dir,
+                                   resume: false, progress: { _, _, _ in })
+        }
+        // --resume keeps the existing file.
+        try Benchmark.runShard(Self.spec, shard: 0, of: 2, models: { models[$0]! }, data: Self.data(), directory: dir,
+                               resume: true, progress: { _, _, _ in })
+    }
+
+    @Test func metricsFollowTheirDefinitions() throws {
+        // Two images, one model: clean predictions [0, 1] for labels [0, 0]; adversarial [1, 1].
+        let run = TransferRun(firstImage: 0, labels: [0, 0],
+                              models: [.init(name: "m", family: "cnn", surrogate: false)], clean: ["m": [0, 1]],
+                              attacks: [.init(title: "a", predictions: ["m": [1, 1]], cost: Cost(), seconds: 0)])
+        let m = TransferMatrix.summarize([run], epsilon: 0.1, steps: 1, seed: 0)
+        let cell = m.rows[0].cells["m"]!
+        #expect(cell.fooled == 1)              // both wrong after the attack
+        #expect(cell.fooledOfCorrect == 1)     // the one correct clean image is now wrong
+        #expect(cell.changed == 0.5)           // one prediction changed
+        #expect(m.columns[0].cleanAccuracy == 0.5)
+    }
+}
