@@ -17,6 +17,23 @@ public struct BenchSpec: Codable, Sendable {
     public var targets: [String]
     public var attacks: [TransferAttackSpec]
 
+    enum CodingKeys: String, CodingKey { case name, images, batch, seed, surrogates, targets, attacks }
+
+    /// Absent `batch` and `seed` take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        images = try c.decode(Int.self, forKey: .images)
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? 50
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        surrogates = try c.decode([String].self, forKey: .surrogates)
+        targets = try c.decode([String].self, forKey: .targets)
+        attacks = try c.decode([TransferAttackSpec].self, forKey: .attacks)
+        guard images >= 1, batch >= 1, !surrogates.isEmpty, !attacks.isEmpty else {
+            throw SpecError("a spec needs images ≥ 1, batch ≥ 1, at least one surrogate and one attack")
+        }
+    }
+
     public init(name: String, images: Int, batch: Int = 50, seed: UInt64 = 0, surrogates: [String], targets: [String],
                 attacks: [TransferAttackSpec]) {
         self.name = name; self.images = images; self.batch = batch; self.seed = seed

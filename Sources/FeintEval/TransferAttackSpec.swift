@@ -19,6 +19,34 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
     public var ti: Int = 0
     /// NAMEA: "0.6" (a constant η) or "code" (the released code's schedule).
     public var threshold: String = "0.6"
+    /// NAMEA ablations: fill of the attended area ("noise", "zeros", "ones"), merge rule
+    /// ("momentum", "ifgsm"), and switching meta-train or meta-test off.
+    public var fill: String = "noise"
+    public var merge: String = "momentum"
+    public var metaTrain = true
+    public var metaTest = true
+
+    enum CodingKeys: String, CodingKey {
+        case name, label, eps, steps, stepSize, momentum, di, ti, threshold, fill, merge, metaTrain, metaTest
+    }
+
+    /// Absent fields take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        eps = try c.decode(Float.self, forKey: .eps)
+        label = try c.decodeIfPresent(String.self, forKey: .label)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 10
+        stepSize = try c.decodeIfPresent(Float.self, forKey: .stepSize)
+        momentum = try c.decodeIfPresent(Float.self, forKey: .momentum) ?? 1
+        di = try c.decodeIfPresent(Float.self, forKey: .di) ?? 0
+        ti = try c.decodeIfPresent(Int.self, forKey: .ti) ?? 0
+        threshold = try c.decodeIfPresent(String.self, forKey: .threshold) ?? "0.6"
+        fill = try c.decodeIfPresent(String.self, forKey: .fill) ?? "noise"
+        merge = try c.decodeIfPresent(String.self, forKey: .merge) ?? "momentum"
+        metaTrain = try c.decodeIfPresent(Bool.self, forKey: .metaTrain) ?? true
+        metaTest = try c.decodeIfPresent(Bool.self, forKey: .metaTest) ?? true
+    }
 
     public init(name: String, eps: Float, steps: Int = 10, stepSize: Float? = nil, momentum: Float = 1,
                 di: Float = 0, ti: Int = 0, threshold: String = "0.6", label: String? = nil) {
@@ -43,9 +71,14 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
         case "adaea": return AdaEA(settings: s)
         case "smer": return SMER(settings: s)
         default:
-            if threshold == "code" { return NAMEA(settings: s, threshold: .code) }
-            guard let eta = Float(threshold), eta >= 0, eta <= 1 else { throw SpecError("attack \(title): threshold must be in [0, 1] or 'code'") }
-            return NAMEA(settings: s, threshold: .constant(eta))
+            let eta: NAMEA.Threshold
+            if threshold == "code" { eta = .code } else {
+                guard let v = Float(threshold), v >= 0, v <= 1 else { throw SpecError("attack \(title): threshold must be in [0, 1] or 'code'") }
+                eta = .constant(v)
+            }
+            guard let f = NAMEA.Fill(rawValue: fill) else { throw SpecError("attack \(title): fill must be noise, zeros or ones") }
+            guard let m = NAMEA.Merge(rawValue: merge) else { throw SpecError("attack \(title): merge must be momentum or ifgsm") }
+            return NAMEA(settings: s, threshold: eta, merge: m, fill: f, metaTrain: metaTrain, metaTest: metaTest)
         }
     }
 }

@@ -24,6 +24,8 @@ struct TransferTests {
         ("AdaEA", AdaEA(settings: settings)),
         ("NAMEA", NAMEA(settings: settings)),
         ("NAMEA code schedule, I-FGSM merge, zero fill", NAMEA(settings: settings, threshold: .code, merge: .ifgsm, fill: .zeros)),
+        ("NAMEA without meta-test", NAMEA(settings: settings, metaTest: false)),
+        ("NAMEA without meta-train", NAMEA(settings: settings, metaTrain: false)),
     ]
 
     @Test(arguments: 0..<attacks.count)
@@ -84,6 +86,17 @@ struct TransferTests {
                 #expect(abs(ours.scalars[i * h * w + p] - (row[p] - lo) / (hi - lo)) < 1e-4)
             }
         }
+    }
+
+    @Test func nameaMergeRule() {
+        // One image, 4 pixels; attended mask [1, 0, 1, 0].
+        let gTr = Tensor(shape: [1, 1, 2, 2], scalars: [2, -2, 4, 0])    // mean |·| = 2 → norm1 = [1, −1, 2, 0]
+        let gTe = Tensor(shape: [1, 1, 2, 2], scalars: [1, 1, -1, 1])    // mean |·| = 1 → itself
+        let m = Tensor(shape: [1, 1, 2, 2], scalars: [1, 0, 1, 0])
+        // momentum: norm1([1, −1, 2, 0] + [0, 1, 0, 1]) = norm1([1, 0, 2, 1]) = [1, 0, 2, 1] / 1
+        #expect(NAMEA.merged(gTr, gTe, attended: m, rule: .momentum).scalars == [1, 0, 2, 1])
+        // I-FGSM: G_tr ⊙ M + G_te ⊙ M̄ = [2, 1, 4, 1]
+        #expect(NAMEA.merged(gTr, gTe, attended: m, rule: .ifgsm).scalars == [2, 1, 4, 1])
     }
 
     @Test func norm1HasUnitMeanMagnitude() {

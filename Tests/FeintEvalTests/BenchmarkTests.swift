@@ -65,6 +65,15 @@ struct BenchmarkTests {
                                resume: true, progress: { _, _, _ in })
     }
 
+    @Test func specDefaultsApplyToAbsentFields() throws {
+        let json = #"{"name": "x", "images": 4, "surrogates": ["a"], "targets": ["b"], "attacks": [{"name": "namea", "eps": 0.1, "fill": "zeros"}]}"#
+        let spec = try JSONDecoder().decode(BenchSpec.self, from: Data(json.utf8))
+        #expect(spec.batch == 50 && spec.seed == 0)
+        #expect(spec.attacks[0].steps == 10 && spec.attacks[0].threshold == "0.6" && spec.attacks[0].metaTest)
+        #expect(throws: SpecError.self) { try TransferAttackSpec(name: "namea", eps: 0.1, threshold: "2").make() }
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(BenchSpec.self, from: Data(#"{"name": "x"}"#.utf8)) }
+    }
+
     @Test func metricsFollowTheirDefinitions() throws {
         // Two images, one model: clean predictions [0, 1] for labels [0, 0]; adversarial [1, 1].
         let run = TransferRun(firstImage: 0, labels: [0, 0],

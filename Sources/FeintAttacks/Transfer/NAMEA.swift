@@ -35,10 +35,25 @@ public struct NAMEA: TransferAttack {
     public var threshold: Threshold
     public var merge: Merge
     public var fill: Fill
+    /// Ablations: without meta-test G_te = 0; without meta-train G_tr = 0 (the masks still come
+    /// from the meta-train iterates, whose gradients are computed but not used).
+    public var metaTrain = true
+    public var metaTest = true
 
     public init(settings: TransferSettings = TransferSettings(), threshold: Threshold = .constant(0.6),
-                merge: Merge = .momentum, fill: Fill = .noise) {
+                merge: Merge = .momentum, fill: Fill = .noise, metaTrain: Bool = true, metaTest: Bool = true) {
         self.settings = settings; self.threshold = threshold; self.merge = merge; self.fill = fill
+        self.metaTrain = metaTrain; self.metaTest = metaTest
+    }
+
+    /// Step 3's merged gradient from the accumulated G_tr, G_te and the last attention mask M
+    /// (1 = attended; shaped like the gradients).
+    public static func merged(_ gTr: Tensor, _ gTe: Tensor, attended: Tensor, rule: Merge) -> Tensor {
+        let nonAttention = attended.map { 1 - $0 }
+        switch rule {
+        case .momentum: return norm1(norm1(gTr) + norm1(gTe) * nonAttention)
+        case .ifgsm: return gTr * attended + gTe * nonAttention
+        }
     }
 
     func eta(step j: Int, of k: Int) -> Float {
@@ -73,7 +88,7 @@ public struct NAMEA: TransferAttack {
             }
             // 2. Meta-test on the non-attention area.
             var xTe = adv, gTe = Tensor(zeros: images.shape)
-            for (j, n) in order.enumerated() {
+            for (j, n) in order.enumerated() where metaTest {
                 let mask = attended[j] + Tensor(zeros: images.shape)          // broadcast over channels
                 let keep = mask.map { 1 - $0 }
                 let filler: Tensor
@@ -89,13 +104,8 @@ public struct NAMEA: TransferAttack {
                 xTe = threat.project(xTe + gTe.sign() * settings.stepSize, around: images)
             }
             // 3. Merge and step.
-            let lastAttended = attended.last! + Tensor(zeros: images.shape)
-            let nonAttention = lastAttended.map { 1 - $0 }
-            let g: Tensor
-            switch merge {
-            case .momentum: g = norm1(norm1(gTr) + norm1(gTe) * nonAttention)
-            case .ifgsm: g = gTr * lastAttended + gTe * nonAttention
-            }
+            let g = Self.merged(metaTrain ? gTr : Tensor(zeros: images.shape), gTe,
+                                attended: attended.last! + Tensor(zeros: images.shape), rule: merge)
             big = big * settings.momentum + g
             adv = threat.project(adv + big.sign() * settings.stepSize, around: images)
             lastMask = attended.last!.map { 1 - $0 }
