@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FeintAttacksTests", dependencies: ["FeintAttacks"]),
         .testTarget(name: "FeintEvalTests", dependencies: ["FeintEval", "FeintAttacks"]),
+        .testTarget(name: "FeintCLITests", dependencies: ["feint", "FeintModels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -155,7 +155,7 @@ public struct TransferRun: Codable, Sendable {
                 let (x, y) = data.batch(lo..<hi)
                 var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ UInt64(b))
                 let result = attack.run(surrogates: surrogates, images: x, labels: y, generator: &generator)
-                adversarial += result.adversarial.scalars.map { Float(ImageQuantization.level($0)) / 255 }
+                adversarial += ImageQuantization.onGrid(result.adversarial, clean: x, epsilon: attack.settings.epsilon).scalars
                 cost = cost + result.cost
                 progress(title, hi - first, last - first)
             }
@@ -169,7 +169,20 @@ public struct TransferRun: Codable, Sendable {
     }
 }
 
-/// 8-bit storage of pixels in [0, 1] (round to nearest), as PNG files hold them.
+/// 8-bit storage of pixels in [0, 1], as PNG files hold them.
 public enum ImageQuantization {
+    /// The nearest 8-bit level.
     public static func level(_ v: Float) -> UInt8 { UInt8(Swift.min(Swift.max(v, 0), 1) * 255 + 0.5) }
+
+    /// Adversarial pixels on the 8-bit grid without leaving the threat model: each pixel goes to
+    /// its nearest level, or, when that level lies farther than ε from the clean pixel, to the
+    /// level on the clean side of it (inside the ball whenever ε ≥ 1/255). Without ε: nearest.
+    public static func onGrid(_ adversarial: Tensor, clean: Tensor, epsilon: Float?) -> Tensor {
+        adversarial.zipMap(clean) { a, c in
+            let a = Swift.min(Swift.max(a, 0), 1)
+            var q = (a * 255).rounded() / 255
+            if let e = epsilon, abs(q - c) > e { q = (a >= c ? (a * 255).rounded(.down) : (a * 255).rounded(.up)) / 255 }
+            return q
+        }
+    }
 }

@@ -27,6 +27,9 @@ enum BenchCommand {
     Attack fields: name (\(TransferAttackSpec.names.joined(separator: ", "))), eps, steps (10), stepSize (eps/steps),
     momentum (1), di (0), ti (0), threshold (NAMEA: "0.6" or "code"), label.
 
+    Example:
+      feint bench run spec.json --out bench-run && open bench-run/results.md
+
     On a cluster, one shard per task: a Slurm array (`#SBATCH --array=0-15`, then
     `feint bench run spec.json --shard $SLURM_ARRAY_TASK_ID/16 --out $SHARED/run`) or a Kubernetes
     Indexed Job (completionMode: Indexed, `--shard $JOB_COMPLETION_INDEX/16`), then one

@@ -6,7 +6,8 @@ feint: adversarial-robustness attacks on image classifiers.
 Usage: feint <command> [options]
 
 Commands:
-  zoo       The model zoo: list, evaluate and train models.
+  attack    Adversarial images for a folder of images, with a report and optional gallery.
+  zoo       The model zoo: list, evaluate, describe and train models.
   robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
   blackbox  Score- and decision-based attacks through a query oracle (SimBA, Boundary, with ODS).
   transfer  Transfer attacks (MI/DI/TI, Ens, SVRE, AdaEA, SMER, NAMEA) from surrogates to targets.
@@ -14,16 +15,19 @@ Commands:
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
 
-Run `feint <command> --help` for the options of a command.
+Run `feint <command> --help` for the options of a command, with defaults and examples.
+Exit codes: 0 success, 1 error (a message says what failed), 2 usage error; `feint attack` also
+uses 3 (some files failed) and 4 (no image could be processed).
 """
 
 let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
-    "perf": (PerfCommand.help, PerfCommand.run),
+    "attack": (AttackCommand.help, AttackCommand.run),
     "zoo": (ZooCommand.help, ZooCommand.run),
     "robust": (RobustCommand.help, RobustCommand.run),
     "blackbox": (BlackBoxCommand.help, BlackBoxCommand.run),
     "transfer": (TransferCommand.help, TransferCommand.run),
     "bench": (BenchCommand.help, BenchCommand.run),
+    "perf": (PerfCommand.help, PerfCommand.run),
 ]
 
 var args = Array(CommandLine.arguments.dropFirst())

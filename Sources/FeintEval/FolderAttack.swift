@@ -1,0 +1,178 @@
+import FeintAttacks
+import FeintCore
+import FeintModels
+import Foundation
+
+/// Attacks a folder of images and writes lossless PNGs mirroring it. Every file is written to a
+/// temporary name and renamed, so an interrupted run leaves no half-written image; `resume`
+/// skips images whose output exists (and re-measures them). Success is measured on the saved
+/// 8-bit files, whose pixels are put on the 8-bit grid without leaving the ε-ball (`onGrid`). Unreadable inputs are recorded with their reason and the rest go on.
+public enum FolderAttack {
+    public enum LabelSource: String, Sendable { case folders, csv, predicted }
+
+    public struct Record: Codable, Sendable {
+        public var file: String
+        public var output: String?
+        public var label: Int?
+        public var target: Int?
+        public var cleanPrediction: Int?
+        public var adversarialPrediction: Int?
+        public var success: Bool?
+        public var l2: Float?
+        public var linf: Float?
+        public var queries: Int?
+        public var resumed = false
+        public var error: String?
+    }
+
+    public struct Report: Codable, Sendable {
+        public var input: String
+        public var output: String
+        public var model: String
+        public var attack: String
+        public var settings: [String: String]
+        public var seed: UInt64
+        public var labels: String
+        public var version: String
+        public var images: Int
+        public var attacked: Int
+        public var succeeded: Int
+        public var failedFiles: Int
+        public var records: [Record]
+    }
+
+    /// What an attack returns for a batch: adversarial images, queries per image (black-box),
+    /// and NAMEA's mask (for the gallery).
+    public typealias Attack = (_ images: Tensor, _ goal: Goal, _ generator: inout RandomGenerator)
+        -> (adversarial: Tensor, queries: [Int]?, mask: Tensor?)
+
+    /// Refuses an output folder equal to or inside the input folder.
+    public static func checkFolders(input: URL, output: URL) throws {
+        let i = input.standardizedFileURL.resolvingSymlinksInPath().path
+        let o = output.standardizedFileURL.resolvingSymlinksInPath().path
+        if o == i || o.hasPrefix(i.hasSuffix("/") ? i : i + "/") {
+            throw DataError(path: output.path, "is inside the input folder \(input.path); choose an output folder outside it")
+        }
+    }
+
+    public static func run(folder: ImageFolder, output: URL, model: Model, labels: LabelSource, resize: Bool, batchSize: Int,
+                           seed: UInt64, resume: Bool, attackName: String, settings: [String: String], epsilon: Float?, attack: Attack,
+                           progress: (Int, Int) -> Void) throws -> (report: Report, gallery: [Gallery.Item]) {
+        try checkFolders(input: folder.root, output: output)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        model.setRequiresGrad(false)
+        model.setTraining(false)
+        let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
+        var records: [Record] = folder.problems.map { Record(file: $0.path, error: $0.problem) }
+        var pending: [(record: Int, pixels: Tensor)] = []
+        var gallery: [Gallery.Item] = []
+        for entry in folder.entries {
+            var record = Record(file: entry.path, label: entry.label, target: entry.target)
+            let out = output.appendingPathComponent((entry.path as NSString).deletingPathExtension + ".png")
+            record.output = out.path
+            do {
+                let pixels = try folder.load(entry, channels: c, height: h, width: w, resize: resize)
+                if labels != .predicted && entry.label == nil { throw DataError(path: entry.path, "has no label (no class folder or labels.csv row)") }
+                if let l = entry.label, l >= model.spec.classNames.count {
+                    throw DataError(path: entry.path, "label \(l) is out of range for \(model.spec.classNames.count) classes")
+                }
+                if let t = entry.target, t >= model.spec.classNames.count {
+                    throw DataError(path: entry.path, "target \(t) is out of range for \(model.spec.classNames.count) classes")
+                }
+                let clean = model.logits(Variable(pixels.reshaped([1, c, h, w]))).value.argmaxLastAxis()[0]
+                record.cleanPrediction = clean
+                if labels == .predicted { record.label = clean }
+                if resume && FileManager.default.fileExists(atPath: out.path) {
+                    let saved = ImageCodec.convert(try ImageCodec.decode(out).pixels, toChannels: c)
+                    record.resumed = true
+                    measure(&record, model: model, clean: pixels, saved: saved)
+                    records.append(record)
+                    continue
+                }
+                records.append(record)
+                pending.append((records.count - 1, pixels))
+            } catch let e as DataError {
+                record.error = e.problem
+                records.append(record)
+            }
+        }
+        // Targeted and untargeted images go in separate batches.
+        let groups = [pending.filter { records[$0.record].target == nil }, pending.filter { records[$0.record].target != nil }]
+        var done = 0, batchIndex: UInt64 = 0
+        for group in groups {
+            var start = 0
+            while start < group.count {
+                let part = Array(group[start..<min(group.count, start + batchSize)])
+                let x = Tensor(shape: [part.count, c, h, w], scalars: part.flatMap(\.pixels.scalars))
+                let labelsOf = part.map { records[$0.record].label! }
+                let goal: Goal = records[part[0].record].target == nil
+                    ? .untargeted(labels: labelsOf) : .targeted(labels: labelsOf, targets: part.map { records[$0.record].target! })
+                var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ batchIndex)
+                let result = attack(x, goal, &generator)
+                for (k, item) in part.enumerated() {
+                    let i = item.record
+                    let adv = ImageQuantization.onGrid(result.adversarial.rows([k]).reshaped([c, h, w]), clean: item.pixels, epsilon: epsilon)
+                    let url = URL(fileURLWithPath: records[i].output!)
+                    do {
+                        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+                        try ImageCodec.writePNG(adv, to: temporary)
+                        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+                        try FileManager.default.moveItem(at: temporary, to: url)
+                        let saved = ImageCodec.convert(try ImageCodec.decode(url).pixels, toChannels: c)
+                        measure(&records[i], model: model, clean: item.pixels, saved: saved)
+                        records[i].queries = result.queries?[k]
+                        if gallery.count < 12 {
+                            gallery.append(Gallery.Item(clean: item.pixels, adversarial: saved, mask: result.mask?.rows([k]).reshaped([1, h, w]),
+                                                        cleanLabel: records[i].cleanPrediction ?? -1,
+                                                        adversarialLabel: records[i].adversarialPrediction ?? -1))
+                        }
+                    } catch {
+                        records[i].error = "\(error)"
+                        records[i].output = nil
+                    }
+                }
+                done += part.count
+                progress(done, pending.count)
+                start += batchSize
+                batchIndex += 1
+            }
+        }
+        let attacked = records.filter { $0.success != nil }
+        let report = Report(input: folder.root.path, output: output.path, model: model.name, attack: attackName, settings: settings,
+                            seed: seed, labels: labels.rawValue, version: FeintVersion.string, images: records.count,
+                            attacked: attacked.count, succeeded: attacked.filter { $0.success == true }.count,
+                            failedFiles: records.filter { $0.error != nil }.count, records: records)
+        return (report, gallery)
+    }
+
+    /// Prediction on the saved image, success against the label (or target), perturbation sizes.
+    static func measure(_ record: inout Record, model: Model, clean: Tensor, saved: Tensor) {
+        let shape = [1] + model.spec.inputShape
+        let p = model.logits(Variable(saved.reshaped(shape))).value.argmaxLastAxis()[0]
+        record.adversarialPrediction = p
+        if let t = record.target { record.success = p == t } else if let l = record.label { record.success = p != l }
+        let delta = (saved - clean).reshaped(shape)
+        record.l2 = delta.rowNorms()[0]
+        record.linf = delta.rowMaxAbs()[0]
+    }
+
+    /// report.md: the summary and a table of every image.
+    public static func markdown(_ r: Report) -> String {
+        var s = "# feint attack\n\n- model: `\(r.model)`\n- attack: `\(r.attack)` \(r.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n"
+        s += "- input: `\(r.input)`\n- output: `\(r.output)`\n- labels: \(r.labels), seed \(r.seed), Feint \(r.version)\n"
+        s += "- images: \(r.images), attacked \(r.attacked), succeeded \(r.succeeded) (measured on the saved 8-bit PNGs), failed files \(r.failedFiles)\n\n"
+        s += "| file | label | target | clean | adversarial | success | L2 | L∞ | queries | note |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n"
+        for x in r.records {
+            func v<T>(_ o: T?) -> String { o.map { "\($0)" } ?? "" }
+            s += "| \(x.file) | \(v(x.label)) | \(v(x.target)) | \(v(x.cleanPrediction)) | \(v(x.adversarialPrediction)) | \(x.success.map { $0 ? "yes" : "no" } ?? "") | "
+            s += "\(x.l2.map { String(format: "%.3f", $0) } ?? "") | \(x.linf.map { String(format: "%.4f", $0) } ?? "") | \(v(x.queries)) | \(x.error ?? (x.resumed ? "resumed" : "")) |\n"
+        }
+        return s
+    }
+}
+
+/// Feint's version, recorded in reports.
+public enum FeintVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,158 @@
+import FeintAttacks
+import FeintCore
+import FeintEval
+import FeintModels
+import Foundation
+
+/// `feint attack`: adversarial images for a folder of images.
+enum AttackCommand {
+    static let whiteBox = ["fgsm", "pgd", "apgd"]
+    static let blackBox = ["simba", "simba-dct", "simba-ods", "boundary", "boundary-ods"]
+
+    static let help = """
+    Usage: feint attack --model NAME|FILE.safetensors --attack ATTACK --input DIR --output DIR
+                        [--labels folders|predicted|FILE.csv] [--eps E] [--steps K] [--restarts R]
+                        [--surrogates A,B,...] [--budget Q] [--seed S] [--batch B] [--resize fit|error]
+                        [--resume] [--gallery] [--json] [--quiet]
+
+    Attacks every PNG/JPEG under DIR (gray, RGB or RGBA, 8 or 16 bit, nested folders) and writes
+    lossless PNGs with the same relative paths under the output folder, plus report.json (settings,
+    seed, version, per image: prediction before/after on the saved 8-bit file, success,
+    perturbation norms, queries) and report.md; --gallery also writes gallery.png.
+
+    ATTACK: white-box \(whiteBox.joined(separator: ", ")) (on --model);
+            black-box \(blackBox.joined(separator: ", ")) (queries --model; ODS variants need --surrogates);
+            transfer \(TransferAttackSpec.names.joined(separator: ", ")) (crafted on --surrogates, measured on --model).
+    Labels: `folders` (class subfolders, sorted names = class indices), a CSV (`filename,label[,target]`,
+    label/target as class index or name; a target makes that image's attack targeted), or
+    `predicted` (the model's clean prediction). Default: DIR/labels.csv if present, else folders if
+    the images sit in subfolders, else predicted.
+    Sizes: images whose size or channel count differs from the model's input are converted and
+    resized bilinearly (PyTorch's align_corners=False) with --resize fit (the default), or reported
+    as errors with --resize error. The output folder may not be inside the input folder.
+
+    Defaults: --eps 0.1 (pixels in [0, 1]) --steps 20 (PGD; APGD 100; transfer 10) --restarts 1
+              --budget 10000 --seed 0 --batch 64
+    Exit codes: 0 every image processed; 2 usage error; 3 some files failed (see the report);
+                4 no image could be processed.
+
+    Example:
+      feint attack --model fmnist-smallcnn --attack pgd --eps 0.1 --input photos --output adv --gallery
+    """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["model", "attack", "input", "output", "labels", "eps", "steps", "restarts", "surrogates",
+                                                      "budget", "seed", "batch", "resize", "models"],
+                                 flagOptions: ["resume", "gallery", "json", "quiet"])
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        guard let modelName = args.string("model") else { throw UsageError("--model is required") }
+        guard let attackName = args.string("attack") else { throw UsageError("--attack is required") }
+        guard let input = args.string("input"), let outputPath = args.string("output") else { throw UsageError("--input and --output are required") }
+        let isWhite = whiteBox.contains(attackName), isBlack = blackBox.contains(attackName)
+        let isTransfer = TransferAttackSpec.names.contains(attackName)
+        guard isWhite || isBlack || isTransfer else { throw UsageError("unknown attack '\(attackName)'") }
+        let eps = Float(try args.double("eps", default: 0.1))
+        guard eps > 0 else { throw UsageError("--eps must be > 0") }
+        let steps = try args.int("steps", default: attackName == "apgd" ? 100 : (isTransfer ? 10 : 20))
+        let restarts = try args.int("restarts", default: 1), budget = try args.int("budget", default: 10_000)
+        let seed = UInt64(try args.int("seed", default: 0)), batch = try args.int("batch", default: 64)
+        guard steps >= 1, restarts >= 1, budget >= 1, batch >= 1 else { throw UsageError("--steps, --restarts, --budget, --batch must be ≥ 1") }
+        let resize: Bool
+        switch args.string("resize") ?? "fit" {
+        case "fit": resize = true
+        case "error": resize = false
+        case let other: throw UsageError("--resize must be fit or error, got '\(other)'")
+        }
+        let inputURL = URL(fileURLWithPath: input), output = URL(fileURLWithPath: outputPath)
+        do { try FolderAttack.checkFolders(input: inputURL, output: output) } catch { throw UsageError("\(error)") }
+
+        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
+        func load(_ name: String) throws -> Model {
+            let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw UsageError("no model '\(name)' at \(url.path) (see `feint zoo list`)") }
+            return try Model.load(url, name: (name as NSString).lastPathComponent.replacingOccurrences(of: ".safetensors", with: ""))
+        }
+        let model = try load(modelName)
+        let surrogates = try args.list("surrogates", default: []).map(load)
+        for s in surrogates { s.setRequiresGrad(false); s.setTraining(false) }
+        if (isTransfer || attackName.hasSuffix("-ods")) && surrogates.isEmpty { throw UsageError("\(attackName) needs --surrogates") }
+
+        // Labels.
+        let labelSource: FolderAttack.LabelSource
+        var csv: URL? = nil
+        switch args.string("labels") {
+        case "folders": labelSource = .folders
+        case "predicted": labelSource = .predicted
+        case let file?:
+            csv = URL(fileURLWithPath: file)
+            guard FileManager.default.fileExists(atPath: csv!.path) else { throw UsageError("labels file \(file) does not exist") }
+            labelSource = .csv
+        case nil:
+            if FileManager.default.fileExists(atPath: inputURL.appendingPathComponent("labels.csv").path) { labelSource = .csv } else {
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: inputURL.path)) ?? []
+                let nested = files.contains { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: inputURL.appendingPathComponent($0).path, isDirectory: &d) && d.boolValue }
+                labelSource = nested ? .folders : .predicted
+            }
+        }
+        let folder: ImageFolder
+        do {
+            folder = labelSource == .predicted
+                ? try ImageFolder(root: inputURL, labelsFile: URL(fileURLWithPath: "/nonexistent"), classNames: nil)
+                : try ImageFolder(root: inputURL, labelsFile: csv, classNames: labelSource == .folders ? nil : model.spec.classNames)
+        } catch { throw UsageError("\(error)") }
+        if folder.entries.isEmpty && folder.problems.isEmpty { throw UsageError("no PNG or JPEG images under \(input)") }
+
+        var settings = ["eps": "\(eps)", "steps": "\(steps)", "restarts": "\(restarts)"]
+        if isBlack { settings = ["budget": "\(budget)"] }
+        if !surrogates.isEmpty { settings["surrogates"] = surrogates.map(\.name).joined(separator: ",") }
+        let attack: FolderAttack.Attack
+        if isWhite {
+            let w: any WhiteBoxAttack
+            switch attackName {
+            case "fgsm": w = FGSM(epsilon: eps)
+            case "apgd": w = APGD(epsilon: eps, steps: steps, restarts: restarts)
+            default: w = PGD(epsilon: eps, steps: steps, restarts: restarts)
+            }
+            attack = { x, goal, g in (w.run(on: model, images: x, goal: goal, generator: &g).adversarial, nil, nil) }
+        } else if isBlack {
+            attack = { x, goal, g in
+                let access: QueryOracle.Access = attackName.hasPrefix("boundary") ? .decisions : .scores
+                let oracle = QueryOracle(model, samples: x.shape[0], budget: budget, access: access)
+                let r: BlackBoxResult
+                switch attackName {
+                case "simba": r = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .pixel, generator: &g)
+                case "simba-dct": r = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .dct(frequencies: x.shape[2] / 2), generator: &g)
+                case "simba-ods": r = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), generator: &g)
+                case "boundary": r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .gaussian, generator: &g)
+                default: r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), generator: &g)
+                }
+                return (r.adversarial, r.queries, nil)
+            }
+        } else {
+            let t: any TransferAttack
+            do { t = try TransferAttackSpec(name: attackName, eps: eps, steps: steps).make() } catch { throw UsageError("\(error)") }
+            attack = { x, goal, g in
+                let r = t.run(surrogates: surrogates, images: x, labels: goal.labels, generator: &g)
+                return (r.adversarial, nil, r.nonAttentionMask)
+            }
+        }
+        let progress = Progress("attack", quiet: args.flag("quiet"))
+        let (report, gallery) = try FolderAttack.run(folder: folder, output: output, model: model, labels: labelSource, resize: resize,
+                                                     batchSize: batch, seed: seed, resume: args.flag("resume"), attackName: attackName,
+                                                     settings: settings, epsilon: isBlack ? nil : eps, attack: attack,
+                                                     progress: progress.update)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = try encoder.encode(report)
+        try json.write(to: output.appendingPathComponent("report.json"), options: .atomic)
+        try Data(FolderAttack.markdown(report).utf8).write(to: output.appendingPathComponent("report.md"), options: .atomic)
+        if args.flag("gallery") && !gallery.isEmpty { try Gallery.write(gallery, to: output.appendingPathComponent("gallery.png")) }
+        if args.flag("json") { print(String(decoding: json, as: UTF8.self)) } else {
+            print("\(report.attacked) images attacked, \(report.succeeded) fooled \(model.name) (measured on the saved PNGs), "
+                  + "\(report.failedFiles) files failed; report in \(output.appendingPathComponent("report.md").path)")
+        }
+        for r in report.records where r.error != nil { printError("\(r.file): \(r.error!)") }
+        if report.failedFiles == 0 { return 0 }
+        return report.attacked == 0 ? 4 : 3
+    }
+}

@@ -1,0 +1,143 @@
+import FeintCore
+import FeintModels
+import Foundation
+import Testing
+
+/// Runs the built `feint` binary (beside the test bundle) and returns exit code, stdout, stderr.
+@discardableResult
+func feint(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("feint")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let (out, err) = (Pipe(), Pipe())
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("FeintModelsTests/Fixtures")
+
+/// A scratch folder with a model file and an input folder of images: class subfolders with
+/// 8-bit gray PNGs, a 16-bit RGBA PNG, a JPEG, and the broken files.
+struct Workspace {
+    let root: URL
+    var input: URL { root.appendingPathComponent("in") }
+    var model: URL { root.appendingPathComponent("tiny.safetensors") }
+
+    init(broken: Bool) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("feint-cli-\(UInt32.random(in: 0...UInt32.max))")
+        let fm = FileManager.default
+        for c in ["coat", "shirt"] { try fm.createDirectory(at: input.appendingPathComponent(c), withIntermediateDirectories: true) }
+        var g = RandomGenerator(seed: 1)
+        for i in 0..<3 {
+            try ImageCodec.writePNG(g.uniform(shape: [1, 28, 28]), to: input.appendingPathComponent("coat/\(i).png"))
+            try ImageCodec.writePNG(g.uniform(shape: [1, 28, 28]), to: input.appendingPathComponent("shirt/\(i).png"))
+        }
+        try fm.copyItem(at: fixtures.appendingPathComponent("rgba16.png"), to: input.appendingPathComponent("shirt/rgba16.png"))
+        try fm.copyItem(at: fixtures.appendingPathComponent("rgb.jpg"), to: input.appendingPathComponent("coat/photo.jpg"))
+        if broken {
+            try fm.copyItem(at: fixtures.appendingPathComponent("truncated.png"), to: input.appendingPathComponent("coat/corrupt.png"))
+            let jpeg = try Data(contentsOf: fixtures.appendingPathComponent("rgb.jpg"))
+            try jpeg.prefix(jpeg.count / 2).write(to: input.appendingPathComponent("shirt/truncated.jpg"))
+            try Data("this is text".utf8).write(to: input.appendingPathComponent("shirt/notes.png"))
+        }
+        try Model(name: "tiny", spec: try Catalog.entry("fmnist-lenet5").spec, seed: 3).save(to: model)
+    }
+
+    func clean() { try? FileManager.default.removeItem(at: root) }
+
+    func report(_ output: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("report.json"))) as! [String: Any]
+    }
+}
+
+@Suite("Command line")
+struct CLITests {
+    @Test func attackFolderSucceeds() throws {
+        let w = try Workspace(broken: false)
+        defer { w.clean() }
+        let out = w.root.appendingPathComponent("out")
+        let r = try feint(["attack", "--model", w.model.path, "--attack", "pgd", "--eps", "0.2", "--input", w.input.path,
+                           "--output", out.path, "--gallery", "--quiet"])
+        #expect(r.code == 0, "\(r.err)")
+        let report = try w.report(out)
+        #expect(report["attacked"] as? Int == 8 && report["failedFiles"] as? Int == 0)
+        #expect(report["labels"] as? String == "folders")
+        for f in ["coat/0.png", "coat/photo.png", "shirt/rgba16.png", "report.md", "gallery.png"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "\(f) missing")
+        }
+        // The saved files stay inside the threat model.
+        for record in report["records"] as! [[String: Any]] { #expect((record["linf"] as! Double) <= 0.2 + 1e-6) }
+        // No partial files left behind.
+        let all = FileManager.default.enumerator(atPath: out.path)!.compactMap { $0 as? String }
+        #expect(!all.contains { $0.contains(".partial-") })
+    }
+
+    @Test func brokenFilesAreReportedAndTheRestProcessed() throws {
+        let w = try Workspace(broken: true)
+        defer { w.clean() }
+        let out = w.root.appendingPathComponent("out")
+        let r = try feint(["attack", "--model", w.model.path, "--attack", "fgsm", "--input", w.input.path, "--output", out.path, "--quiet"])
+        #expect(r.code == 3)
+        for name in ["corrupt.png", "truncated.jpg", "notes.png"] { #expect(r.err.contains(name), "\(name) not reported") }
+        let report = try w.report(out)
+        #expect(report["attacked"] as? Int == 8 && report["failedFiles"] as? Int == 3)
+    }
+
+    @Test func outputInsideInputIsRefused() throws {
+        let w = try Workspace(broken: false)
+        defer { w.clean() }
+        let r = try feint(["attack", "--model", w.model.path, "--attack", "fgsm", "--input", w.input.path,
+                           "--output", w.input.appendingPathComponent("adv").path])
+        #expect(r.code == 2 && r.err.contains("inside the input folder"))
+        #expect(!FileManager.default.fileExists(atPath: w.input.appendingPathComponent("adv").path))
+    }
+
+    @Test func interruptedRunResumes() throws {
+        let w = try Workspace(broken: false)
+        defer { w.clean() }
+        let out = w.root.appendingPathComponent("out")
+        let args = ["attack", "--model", w.model.path, "--attack", "pgd", "--steps", "3", "--input", w.input.path, "--output", out.path, "--quiet"]
+        #expect(try feint(args).code == 0)
+        // As if interrupted: two outputs never written, one half-written temporary left.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("coat/1.png"))
+        try FileManager.default.removeItem(at: out.appendingPathComponent("shirt/2.png"))
+        try Data([1, 2, 3]).write(to: out.appendingPathComponent("coat/.1.png.partial-999"))
+        let again = try feint(args + ["--resume"])
+        #expect(again.code == 0, "\(again.err)")
+        let records = try w.report(out)["records"] as! [[String: Any]]
+        #expect(records.filter { $0["resumed"] as? Bool == true }.count == 6)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("coat/1.png").path))
+    }
+
+    @Test func noImagesIsATotalFailure() throws {
+        let w = try Workspace(broken: false)
+        defer { w.clean() }
+        let only = w.root.appendingPathComponent("only-broken")
+        try FileManager.default.createDirectory(at: only, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: only.appendingPathComponent("a.png"))
+        let r = try feint(["attack", "--model", w.model.path, "--attack", "fgsm", "--labels", "predicted", "--input", only.path,
+                           "--output", w.root.appendingPathComponent("o").path, "--quiet"])
+        #expect(r.code == 4)
+    }
+
+    @Test(arguments: ["attack", "zoo", "robust", "blackbox", "transfer", "bench", "perf"])
+    func helpForEveryCommand(command: String) throws {
+        let r = try feint([command, "--help"])
+        #expect(r.code == 0 && r.out.contains("Usage") && r.out.contains("feint \(command)"))
+        #expect(r.out.contains("Example") || r.out.contains("example") || command == "perf")
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        #expect(try feint(["nonsense"]).code == 2)
+        #expect(try feint(["robust", "--bogus"]).code == 2)
+        #expect(try feint(["attack", "--model", "x"]).code == 2)
+        let top = try feint(["--help"])
+        #expect(top.code == 0 && top.out.contains("Commands:"))
+    }
+}
