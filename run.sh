@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Feint's build entry point. The README's two commands:
 #
-#   ./run.sh          build in release mode and run the main job
+#   ./run.sh          build in release mode and run the main job (`feint demo`)
 #   ./run.sh test     build and run the test suite
 #
 # Both first install any missing system libraries with apt (sudo when not root) and say which.
@@ -114,7 +114,7 @@ case "${1:-}" in
     *)
         swift build -c release --product feint
         if (($#)); then exec .build/release/feint "$@"; fi
-        # The main job. Until the demo lands (issue 7) it is the engine benchmark.
-        exec .build/release/feint perf
+        # The main job: NAMEA and its baselines on the bundled data and zoo (./feint-demo/).
+        exec .build/release/feint demo
         ;;
 esac

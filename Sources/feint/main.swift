@@ -6,6 +6,7 @@ feint: adversarial-robustness attacks on image classifiers.
 Usage: feint <command> [options]
 
 Commands:
+  demo      The main job: NAMEA and its baselines on the bundled data and zoo, with reports.
   attack    Adversarial images for a folder of images, with a report and optional gallery.
   zoo       The model zoo: list, evaluate, describe and train models.
   robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
@@ -21,6 +22,7 @@ uses 3 (some files failed) and 4 (no image could be processed).
 """
 
 let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
+    "demo": (DemoCommand.help, DemoCommand.run),
     "attack": (AttackCommand.help, AttackCommand.run),
     "zoo": (ZooCommand.help, ZooCommand.run),
     "robust": (RobustCommand.help, RobustCommand.run),

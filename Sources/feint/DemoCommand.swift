@@ -1,0 +1,91 @@
+import FeintAttacks
+import FeintCore
+import FeintEval
+import FeintModels
+import Foundation
+
+/// `feint demo`: the main job, on the bundled data and zoo.
+enum DemoCommand {
+    static let preferredSurrogates = ["fmnist-smallcnn", "fmnist-resnet8", "fmnist-vit-p4", "fmnist-mixer"]
+
+    static let help = """
+    Usage: feint demo [--n N] [--eps E] [--out DIR] [--models DIR]
+
+    Runs NAMEA and its baselines (Ens as DI-free MI-FGSM on the logit ensemble, SVRE, AdaEA, SMER)
+    from a mixed CNN + transformer ensemble of the bundled zoo to the held-out zoo models, on the
+    first N bundled Fashion-MNIST test images, prints the transfer table (fooled %, after 8-bit
+    rounding) and writes results.json / .md / .csv, heatmap.svg and gallery.png (clean, adversarial,
+    amplified perturbation, NAMEA's non-attention mask) to DIR.
+    Surrogates: \(preferredSurrogates.joined(separator: ", ")) (those trained); targets: every other
+    model in Models/zoo.json.
+
+    Defaults: --n 200 --eps 16/255 (10 steps of ε/10, μ = 1) --out ./feint-demo
+
+    Example:
+      feint demo --n 100
+    """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["n", "eps", "out", "models"], flagOptions: [])
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        let n = try args.int("n", default: 200)
+        let eps = Float(try args.double("eps", default: 16.0 / 255))
+        guard n >= 1, eps > 0 else { throw UsageError("--n must be ≥ 1 and --eps > 0") }
+        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
+        let manifest = try ZooManifest.load(from: dir)
+        let trained = manifest.models.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0.file).path) }
+        let surrogates = preferredSurrogates.filter { name in trained.contains { $0.name == name } }
+        let targets = trained.map(\.name).filter { !surrogates.contains($0) }
+        guard !surrogates.isEmpty, !targets.isEmpty else {
+            throw ModelError("the demo needs trained zoo models in \(dir.path) (found \(trained.map(\.name))); see `feint zoo list`")
+        }
+        let attacks = ["ens", "svre", "adaea", "smer", "namea"].map { TransferAttackSpec(name: $0, eps: eps) }
+        let spec = BenchSpec(name: "demo", images: n, batch: 50, seed: 0, surrogates: surrogates, targets: targets, attacks: attacks)
+        let out = URL(fileURLWithPath: args.string("out") ?? "feint-demo")
+        if FileManager.default.fileExists(atPath: out.path) {
+            // A previous demo's shard is stale if the settings changed; start afresh.
+            for f in (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] where f.hasPrefix("shard-") {
+                try FileManager.default.removeItem(at: out.appendingPathComponent(f))
+            }
+        }
+        var cache: [String: Model] = [:]
+        let load: (String) throws -> Model = { name in
+            if let m = cache[name] { return m }
+            let m = try Model.load(dir.appendingPathComponent("\(name).safetensors"), name: name)
+            cache[name] = m
+            return m
+        }
+        let data = try IDX.fashionMNIST(split: .test, directory: dir.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist"))
+        print("Feint demo: \(attacks.count) transfer attacks, ε = \(String(format: "%.4f", eps)), \(n) Fashion-MNIST test images")
+        print("surrogates (white-box): \(surrogates.joined(separator: ", "))")
+        print("held-out targets: \(targets.joined(separator: ", "))\n")
+        let progress = Progress("demo", quiet: false)
+        var doneBy: [String: Int] = [:]
+        let start = Date()
+        try Benchmark.runShard(spec, shard: 0, of: 1, models: load, data: data, directory: out, resume: false) { attack, done, total in
+            doneBy[attack] = done
+            progress.update(doneBy.values.reduce(0, +), attacks.count * total)
+        }
+        let matrix = try Benchmark.merge(spec, directories: [out])
+        try Benchmark.writeReports(matrix, spec: spec, to: out)
+        try JSONEncoder().encode(spec).write(to: out.appendingPathComponent("spec.json"), options: .atomic)
+        // Gallery: NAMEA on the first 8 images, with its non-attention masks.
+        let surrogateModels = try surrogates.map(load)
+        let target = try load(targets[0])
+        let (x, y) = data.batch(0..<min(8, n))
+        var g = RandomGenerator(seed: 0)
+        let result = try attacks.last!.make().run(surrogates: surrogateModels, images: x, labels: y, generator: &g)
+        let adv = ImageQuantization.onGrid(result.adversarial, clean: x, epsilon: eps)
+        let before = target.predict(x).argmaxLastAxis(), after = target.predict(adv).argmaxLastAxis()
+        let items = (0..<y.count).map { i in
+            Gallery.Item(clean: x.rows([i]).reshaped([1, 28, 28]), adversarial: adv.rows([i]).reshaped([1, 28, 28]),
+                         mask: result.nonAttentionMask?.rows([i]).reshaped([1, 28, 28]), cleanLabel: before[i], adversarialLabel: after[i])
+        }
+        try Gallery.write(items, to: out.appendingPathComponent("gallery.png"))
+        print("\nfooled (%) per model; * = surrogate (white-box); averages over the held-out targets\n")
+        print(matrix.markdown())
+        print(String(format: "\n%.0f s. Reports in %@: results.json, results.md, results.csv, heatmap.svg, gallery.png (labels: %@ before > after)",
+                     Date().timeIntervalSince(start), out.path, target.name))
+        return 0
+    }
+}
