@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "feint-fuzz", dependencies: ["FeintModels"]),
         .testTarget(name: "FeintCoreTests", dependencies: ["FeintCore"]),
         .testTarget(name: "FeintModelsTests", dependencies: ["FeintModels"], exclude: ["Fixtures"]),
-        .testTarget(name: "FeintAttacksTests", dependencies: ["FeintAttacks"]),
+        .testTarget(name: "FeintAttacksTests", dependencies: ["FeintAttacks", "FeintModels"]),
         .testTarget(name: "FeintEvalTests", dependencies: ["FeintEval", "FeintAttacks"]),
         .testTarget(name: "FeintCLITests", dependencies: ["feint", "FeintModels"]),
     ],
