@@ -16,32 +16,48 @@ public func batchNorm(_ x: Variable, weight: Variable, bias: Variable,
     var mean = runningMean.scalars, invStd = [Float](repeating: 0, count: c)
     if training {
         precondition(m > 1, "batchNorm: training needs more than one value per channel, input \(x.shape)")
+        var variance = [Double](repeating: 0, count: c)
         x.value.withUnsafeBufferPointer { xp in
-            for ch in 0..<c {
-                var s: Double = 0, ss: Double = 0
-                for i in 0..<n {
-                    let row = xp.baseAddress! + (i * c + ch) * plane
-                    for p in 0..<plane { let v = Double(row[p]); s += v; ss += v * v }
+            mean.withUnsafeMutableBufferPointer { mp in variance.withUnsafeMutableBufferPointer { vp in
+                let (src, mb, vb) = (UncheckedBox(xp.baseAddress!), UncheckedBox(mp.baseAddress!), UncheckedBox(vp.baseAddress!))
+                // Channels split across threads; each plane summed in Float (SIMD), planes in Double.
+                Parallel.forRanges(c) { channels in
+                    for ch in channels {
+                        var s: Double = 0
+                        for i in 0..<n { s += Double(FastMath.sum(src.value + (i * c + ch) * plane, plane)) }
+                        let mu = Float(s / Double(m))
+                        var ss: Double = 0
+                        for i in 0..<n {
+                            let row = src.value + (i * c + ch) * plane
+                            var acc: Float = 0
+                            for p in 0..<plane { let d = row[p] - mu; acc += d * d }
+                            ss += Double(acc)
+                        }
+                        mb.value[ch] = mu
+                        vb.value[ch] = ss / Double(m)
+                    }
                 }
-                let mu = s / Double(m), variance = Swift.max(ss / Double(m) - mu * mu, 0)
-                mean[ch] = Float(mu)
-                invStd[ch] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                runningMean.scalars[ch] = (1 - momentum) * runningMean.scalars[ch] + momentum * Float(mu)
-                runningVar.scalars[ch] = (1 - momentum) * runningVar.scalars[ch]
-                    + momentum * Float(variance * Double(m) / Double(m - 1))
-            }
+            } }
+        }
+        for ch in 0..<c {
+            invStd[ch] = Float(1 / (variance[ch] + Double(epsilon)).squareRoot())
+            runningMean.scalars[ch] = (1 - momentum) * runningMean.scalars[ch] + momentum * mean[ch]
+            runningVar.scalars[ch] = (1 - momentum) * runningVar.scalars[ch] + momentum * Float(variance[ch] * Double(m) / Double(m - 1))
         }
     } else {
         for ch in 0..<c { invStd[ch] = 1 / (runningVar.scalars[ch] + epsilon).squareRoot() }
     }
     let (gamma, beta) = (weight.value.scalars, bias.value.scalars)
+    let scale = (0..<c).map { gamma[$0] * invStd[$0] }
+    let shift = (0..<c).map { beta[$0] - mean[$0] * scale[$0] }
     let y = Tensor(shape: x.shape) { out in
         x.value.withUnsafeBufferPointer { xp in
-            for i in 0..<n {
-                for ch in 0..<c {
-                    let off = (i * c + ch) * plane
-                    let scale = gamma[ch] * invStd[ch], shift = beta[ch] - mean[ch] * scale
-                    for p in 0..<plane { out[off + p] = xp[off + p] * scale + shift }
+            let (src, dst) = (UncheckedBox(xp.baseAddress!), UncheckedBox(out.baseAddress!))
+            Parallel.forRanges(n * c, grain: 4) { planes in
+                for pl in planes {
+                    let (a, b) = (scale[pl % c], shift[pl % c])
+                    let (xr, yr) = (src.value + pl * plane, dst.value + pl * plane)
+                    for p in 0..<plane { yr[p] = xr[p] * a + b }
                 }
             }
         }
@@ -50,32 +66,37 @@ public func batchNorm(_ x: Variable, weight: Variable, bias: Variable,
     return Variable.record(y, parents: [x, weight, bias]) { g in
         var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
         var dx = x.needsGrad ? Tensor(zeros: x.shape) : Tensor(zeros: [0])
+        let wantX = x.needsGrad
         g.withUnsafeBufferPointer { gp in x.value.withUnsafeBufferPointer { xp in dx.withUnsafeMutableBufferPointer { d in
-            for ch in 0..<c {
-                var sg: Double = 0, sgx: Double = 0   // Σ g and Σ g·x̂ over the channel
-                for i in 0..<n {
-                    let off = (i * c + ch) * plane
-                    for p in 0..<plane {
-                        let xh = (xp[off + p] - mu[ch]) * istd[ch]
-                        sg += Double(gp[off + p]); sgx += Double(gp[off + p] * xh)
-                    }
-                }
-                dGamma[ch] = Float(sgx); dBeta[ch] = Float(sg)
-                guard x.needsGrad else { continue }
-                let k = gamma[ch] * istd[ch]
-                let (meanG, meanGX) = (Float(sg / Double(m)), Float(sgx / Double(m)))
-                for i in 0..<n {
-                    let off = (i * c + ch) * plane
-                    for p in 0..<plane {
-                        if training {
-                            let xh = (xp[off + p] - mu[ch]) * istd[ch]
-                            d[off + p] = k * (gp[off + p] - meanG - xh * meanGX)
-                        } else {
-                            d[off + p] = k * gp[off + p]
+            dGamma.withUnsafeMutableBufferPointer { dgp in dBeta.withUnsafeMutableBufferPointer { dbp in
+                let (gb, xb, db) = (UncheckedBox(gp.baseAddress!), UncheckedBox(xp.baseAddress!), UncheckedBox(d.baseAddress))
+                let (dg, dbeta) = (UncheckedBox(dgp.baseAddress!), UncheckedBox(dbp.baseAddress!))
+                Parallel.forRanges(c) { channels in
+                    for ch in channels {
+                        // Σ g and Σ g·x̂ over the channel, with x̂ = (x − μ)·istd.
+                        var sg: Double = 0, sgx: Double = 0
+                        for i in 0..<n {
+                            let (gr, xr) = (gb.value + (i * c + ch) * plane, xb.value + (i * c + ch) * plane)
+                            let s = FastMath.sum(gr, plane), sx = FastMath.dot(gr, xr, plane)
+                            sg += Double(s)
+                            sgx += (Double(sx) - Double(mu[ch]) * Double(s)) * Double(istd[ch])
+                        }
+                        dg.value[ch] = Float(sgx); dbeta.value[ch] = Float(sg)
+                        guard wantX, let dxp = db.value else { continue }
+                        let k = gamma[ch] * istd[ch]
+                        let (meanG, meanGX) = (Float(sg / Double(m)), Float(sgx / Double(m)))
+                        for i in 0..<n {
+                            let off = (i * c + ch) * plane
+                            let (gr, xr, dr) = (gb.value + off, xb.value + off, dxp + off)
+                            if training {
+                                for p in 0..<plane { dr[p] = k * (gr[p] - meanG - (xr[p] - mu[ch]) * istd[ch] * meanGX) }
+                            } else {
+                                for p in 0..<plane { dr[p] = k * gr[p] }
+                            }
                         }
                     }
                 }
-            }
+            } }
         } } }
         if x.needsGrad { x.accumulate(dx) }
         if weight.needsGrad { weight.accumulate(Tensor(shape: [c], scalars: dGamma)) }
