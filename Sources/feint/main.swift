@@ -11,6 +11,7 @@ Commands:
   zoo       The model zoo: list, evaluate, describe and train models.
   robust    Robust accuracy of a model under a white-box attack (PGD with ODI, APGD, FGSM).
   blackbox  Score- and decision-based attacks through a query oracle (SimBA, Boundary, with ODS).
+  attention Grad-CAM and attention-rollout maps of a model as PNG overlays.
   transfer  Transfer attacks (MI/DI/TI, Ens, SVRE, AdaEA, SMER, NAMEA) from surrogates to targets.
   bench     Transferability benchmarks from a JSON spec, run whole or in shards, then merged.
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
@@ -28,6 +29,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "robust": (RobustCommand.help, RobustCommand.run),
     "blackbox": (BlackBoxCommand.help, BlackBoxCommand.run),
     "transfer": (TransferCommand.help, TransferCommand.run),
+    "attention": (AttentionCommand.help, AttentionCommand.run),
     "bench": (BenchCommand.help, BenchCommand.run),
     "perf": (PerfCommand.help, PerfCommand.run),
 ]

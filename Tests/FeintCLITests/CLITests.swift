@@ -126,7 +126,7 @@ struct CLITests {
         #expect(r.code == 4)
     }
 
-    @Test(arguments: ["demo", "attack", "zoo", "robust", "blackbox", "transfer", "bench", "perf"])
+    @Test(arguments: ["demo", "attack", "zoo", "robust", "blackbox", "transfer", "attention", "bench", "perf"])
     func helpForEveryCommand(command: String) throws {
         let r = try feint([command, "--help"])
         #expect(r.code == 0 && r.out.contains("Usage") && r.out.contains("feint \(command)"))

@@ -29,17 +29,18 @@ public struct ImageFolder {
             throw DataError(path: root.path, "is not a folder")
         }
         self.root = root
-        let files = try Self.listImages(root)
+        var unreadable: [DataError] = []
+        let files = try Self.listImages(root, problems: &unreadable)
         let csv = labelsFile ?? root.appendingPathComponent("labels.csv")
         if FileManager.default.fileExists(atPath: csv.path) {
             classNames = known ?? []
-            problems = []
+            problems = unreadable
             entries = []
             try readCSV(csv, files: Set(files))
         } else {
             let subfolders = Set(files.compactMap { $0.contains("/") ? String($0.split(separator: "/")[0]) : nil })
             classNames = known ?? subfolders.sorted()
-            problems = []
+            problems = unreadable
             let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
             entries = files.map { f in
                 let top = f.contains("/") ? String(f.split(separator: "/")[0]) : nil
@@ -48,12 +49,18 @@ public struct ImageFolder {
         }
     }
 
-    /// Image files below `root`, as sorted relative paths.
-    static func listImages(_ root: URL) throws -> [String] {
+    /// Image files below `root`, as sorted relative paths; folders that cannot be read are
+    /// added to `problems` and skipped.
+    static func listImages(_ root: URL, problems: inout [DataError]) throws -> [String] {
+        nonisolated(unsafe) var failures: [DataError] = []
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
-                                                          options: [.skipsHiddenFiles]) else {
+                                                          options: [.skipsHiddenFiles], errorHandler: { url, error in
+            failures.append(DataError(path: url.path, "cannot be read (\(error.localizedDescription))"))
+            return true
+        }) else {
             throw DataError(path: root.path, "cannot be listed")
         }
+        defer { problems += failures }
         let base = root.standardizedFileURL.path
         var out: [String] = []
         for case let url as URL in walker where imageExtensions.contains(url.pathExtension.lowercased()) {

@@ -1,0 +1,75 @@
+import FeintAttacks
+import FeintCore
+import FeintEval
+import FeintModels
+import Foundation
+
+/// `feint attention`: where a model looks, as PNG overlays.
+enum AttentionCommand {
+    static let help = """
+    Usage: feint attention --model NAME|FILE --output DIR [--input DIR | --n N] [--method gradcam|rollout]
+                           [--models DIR]
+
+    Writes, for each image, DIR/<name>.png: the image in gray with the attention map laid over it
+    (red = attended, blue = ignored), at 4× size. Grad-CAM (the default) explains the model's
+    predicted class from the last convolutional stage (CNNs) or the patch tokens entering the last
+    block (transformers); rollout (transformers only) multiplies the blocks' attention weights.
+    Maps are min-max normalised per image.
+
+    Defaults: --n 16 (the first test images when no --input) --method gradcam
+
+    Example:
+      feint attention --model fmnist-vit-p4 --n 8 --method rollout --output maps
+    """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["model", "output", "input", "n", "method", "models"], flagOptions: [])
+        guard let name = args.string("model"), let outPath = args.string("output") else { throw UsageError("--model and --output are required") }
+        let method = args.string("method") ?? "gradcam"
+        guard ["gradcam", "rollout"].contains(method) else { throw UsageError("--method must be gradcam or rollout") }
+        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
+        let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw UsageError("no model '\(name)' at \(url.path)") }
+        let model = try Model.load(url, name: name)
+        model.setRequiresGrad(false); model.setTraining(false)
+        if method == "rollout" && model.spec.architecture != "vit" { throw UsageError("rollout needs a ViT; \(name) is \(model.spec.architecture)") }
+        let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
+        var images: [(String, Tensor)] = []
+        if let input = args.string("input") {
+            let folder = try ImageFolder(root: URL(fileURLWithPath: input), labelsFile: URL(fileURLWithPath: "/nonexistent"))
+            for e in folder.entries {
+                do { images.append(((e.path as NSString).deletingPathExtension, try folder.load(e, channels: c, height: h, width: w, resize: true))) } catch {
+                    printError("\(e.path): \(error)")
+                }
+            }
+        } else {
+            let n = try args.int("n", default: 16)
+            let test = try ZooCommand.testSplit(args, models: dir).prefix(n)
+            for i in 0..<test.count { images.append(("test-\(i)", test.images.rows([i]).reshaped([c, h, w]))) }
+        }
+        guard !images.isEmpty else { throw UsageError("no images to explain") }
+        let out = URL(fileURLWithPath: outPath)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for (file, pixels) in images {
+            let output = model.forward(Variable(pixels.reshaped([1, c, h, w])))
+            let predicted = output.logits.value.argmaxLastAxis()
+            let map = method == "rollout" ? AttentionMap.rollout(output, inputSize: (h, w))
+                : AttentionMap.gradCAM(output, classes: predicted, inputSize: (h, w))
+            let gray = ImageCodec.convert(pixels, toChannels: 1)
+            let zoom = 4
+            let overlay = Tensor(shape: [3, h * zoom, w * zoom]) { o in
+                for y in 0..<(h * zoom) { for x in 0..<(w * zoom) {
+                    let (g, m) = (gray[0, y / zoom, x / zoom], map[0, 0, y / zoom, x / zoom])
+                    o[(0 * h * zoom + y) * w * zoom + x] = 0.55 * g + 0.45 * m
+                    o[(1 * h * zoom + y) * w * zoom + x] = 0.55 * g
+                    o[(2 * h * zoom + y) * w * zoom + x] = 0.55 * g + 0.45 * (1 - m)
+                } }
+            }
+            let target = out.appendingPathComponent(file + ".png")
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try ImageCodec.writePNG(overlay, to: target)
+        }
+        print("\(images.count) attention maps (\(method)) of \(model.name) written to \(out.path)")
+        return 0
+    }
+}
