@@ -1,42 +1,96 @@
 /// Direct depthwise convolution (groups = C = O): one kh×kw filter per channel plane. Also the
 /// fixed-kernel smoothing used by TI (a Gaussian applied to every channel of a gradient).
+///
+/// Each plane is first copied into a zero-padded buffer, so the inner loops run over whole output
+/// rows without bounds tests (and vectorise for stride 1).
 enum Depthwise {
+    /// Padded-plane sizes.
+    struct Padded {
+        let hp, wp: Int
+        init(_ g: ConvGeometry) { hp = g.height + 2 * g.padding; wp = g.width + 2 * g.padding }
+        var count: Int { hp * wp }
+    }
+
+    /// Copies plane `src` [H, W] into `dst` [Hp, Wp] (whose border is zero).
+    @inline(__always)
+    static func pad(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ p: Padded) {
+        for r in 0..<g.height {
+            let s = src + r * g.width, d = dst + (r + g.padding) * p.wp + g.padding
+            for c in 0..<g.width { d[c] = s[c] }
+        }
+    }
+
+    /// Runs `body(planes, scratch)` over plane ranges split across threads, with a zeroed
+    /// padded-plane buffer per thread.
+    @inline(__always)
+    static func forPlanes(_ count: Int, _ g: ConvGeometry, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let p = Padded(g)
+        Parallel.forRanges(count, grain: 4) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: p.count)
+            scratch.initialize(repeating: 0, count: p.count)
+            defer { scratch.deallocate() }
+            body(range, scratch)
+        }
+    }
+
     /// y[n,c] = b[c] + Σ_ij w[c,i,j] · x[n, c, oy·s−p+i, ox·s−p+j] (overwrites y).
     static func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                         _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let (px, pw, pb, py) = (UncheckedBox(x), UncheckedBox(w), UncheckedBox(bias), UncheckedBox(y))
-        let planes = g.batch * g.inChannels
-        Parallel.forRanges(planes, grain: 4) { range in
-            for plane in range {
+        let p = Padded(g), (kh, kw, s) = (g.kernelHeight, g.kernelWidth, g.stride)
+        forPlanes(g.batch * g.inChannels, g) { planes, buf in
+            for plane in planes {
                 let c = plane % g.inChannels
-                let out = py.value + plane * g.outPlane
-                out.update(repeating: pb.value?[c] ?? 0, count: g.outPlane)
-                visit(g, filter: pw.value + c * g.kernelHeight * g.kernelWidth) { ki, kj, weight, oy, lo, hi in
-                    let src = px.value + plane * g.inPlane + (oy * g.stride - g.padding + ki) * g.width
-                    let dst = out + oy * g.outWidth
-                    let off = kj - g.padding
-                    if g.stride == 1 {
-                        for ox in lo..<hi { dst[ox] += weight * src[ox + off] }
-                    } else {
-                        for ox in lo..<hi { dst[ox] += weight * src[ox * g.stride + off] }
+                pad(px.value + plane * g.inPlane, buf, g, p)
+                let filter = pw.value + c * kh * kw
+                let b = pb.value?[c] ?? 0
+                for oy in 0..<g.outHeight {
+                    let dst = py.value + plane * g.outPlane + oy * g.outWidth
+                    for ox in 0..<g.outWidth { dst[ox] = b }
+                    for i in 0..<kh {
+                        let row = buf + (oy * s + i) * p.wp
+                        for j in 0..<kw {
+                            let wt = filter[i * kw + j], src = row + j
+                            if s == 1 {
+                                for ox in 0..<g.outWidth { dst[ox] += wt * src[ox] }
+                            } else {
+                                for ox in 0..<g.outWidth { dst[ox] += wt * src[ox * s] }
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// dx[n,c] += the adjoint of `forward` applied to dy[n,c].
+    /// dx[n,c] = the adjoint of `forward` applied to dy[n,c] (adds into dx).
     static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let (pdy, pw, pdx) = (UncheckedBox(dy), UncheckedBox(w), UncheckedBox(dx))
-        Parallel.forRanges(g.batch * g.inChannels, grain: 4) { range in
-            for plane in range {
+        let p = Padded(g), (kh, kw, s) = (g.kernelHeight, g.kernelWidth, g.stride)
+        forPlanes(g.batch * g.inChannels, g) { planes, buf in
+            for plane in planes {
                 let c = plane % g.inChannels
-                visit(g, filter: pw.value + c * g.kernelHeight * g.kernelWidth) { ki, kj, weight, oy, lo, hi in
-                    let dst = pdx.value + plane * g.inPlane + (oy * g.stride - g.padding + ki) * g.width
-                    let src = pdy.value + plane * g.outPlane + oy * g.outWidth
-                    let off = kj - g.padding
-                    for ox in lo..<hi { dst[ox * g.stride + off] += weight * src[ox] }
+                buf.update(repeating: 0, count: p.count)
+                let filter = pw.value + c * kh * kw
+                for oy in 0..<g.outHeight {
+                    let grad = pdy.value + plane * g.outPlane + oy * g.outWidth
+                    for i in 0..<kh {
+                        let row = buf + (oy * s + i) * p.wp
+                        for j in 0..<kw {
+                            let wt = filter[i * kw + j], dst = row + j
+                            if s == 1 {
+                                for ox in 0..<g.outWidth { dst[ox] += wt * grad[ox] }
+                            } else {
+                                for ox in 0..<g.outWidth { dst[ox * s] += wt * grad[ox] }
+                            }
+                        }
+                    }
+                }
+                let out = pdx.value + plane * g.inPlane
+                for r in 0..<g.height {
+                    let src = buf + (r + g.padding) * p.wp + g.padding, d = out + r * g.width
+                    for col in 0..<g.width { d[col] += src[col] }
                 }
             }
         }
@@ -47,56 +101,28 @@ enum Depthwise {
                                _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>?,
                                _ g: ConvGeometry) {
         let (pdy, px, pdw, pdb) = (UncheckedBox(dy), UncheckedBox(x), UncheckedBox(dw), UncheckedBox(db))
-        let kk = g.kernelHeight * g.kernelWidth
-        Parallel.forRanges(g.inChannels) { channels in
+        let p = Padded(g), (kh, kw, s) = (g.kernelHeight, g.kernelWidth, g.stride)
+        forPlanes(g.inChannels, g) { channels, buf in
             for c in channels {
                 for n in 0..<g.batch {
                     let plane = n * g.inChannels + c
                     let grad = pdy.value + plane * g.outPlane
-                    if let db = pdb.value {
-                        var s: Float = 0
-                        for p in 0..<g.outPlane { s += grad[p] }
-                        db[c] += s
-                    }
-                    for ki in 0..<g.kernelHeight {
-                        for kj in 0..<g.kernelWidth {
-                            var s: Float = 0
-                            let (lo, hi) = columns(g, kj)
+                    if let db = pdb.value { db[c] += FastMath.sum(grad, g.outPlane) }
+                    pad(px.value + plane * g.inPlane, buf, g, p)
+                    for i in 0..<kh {
+                        for j in 0..<kw {
+                            var acc: Float = 0
                             for oy in 0..<g.outHeight {
-                                let iy = oy * g.stride - g.padding + ki
-                                if iy < 0 || iy >= g.height { continue }
-                                let src = px.value + plane * g.inPlane + iy * g.width + kj - g.padding
-                                let gr = grad + oy * g.outWidth
-                                for ox in lo..<hi { s += gr[ox] * src[ox * g.stride] }
+                                let src = buf + (oy * s + i) * p.wp + j, gr = grad + oy * g.outWidth
+                                if s == 1 {
+                                    acc += FastMath.dot(gr, src, g.outWidth)
+                                } else {
+                                    for ox in 0..<g.outWidth { acc += gr[ox] * src[ox * s] }
+                                }
                             }
-                            pdw.value[c * kk + ki * g.kernelWidth + kj] += s
+                            pdw.value[c * kh * kw + i * kw + j] += acc
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// Output columns ox whose input column ox·s − p + kj lies inside the image.
-    @inline(__always)
-    static func columns(_ g: ConvGeometry, _ kj: Int) -> (Int, Int) {
-        let lo = Swift.max(0, (g.padding - kj + g.stride - 1) / g.stride)
-        let hi = Swift.min(g.outWidth, Swift.max(lo, (g.width + g.padding - kj + g.stride - 1) / g.stride))
-        return (lo, hi)
-    }
-
-    /// Calls `body(ki, kj, weight, oy, lo, hi)` for every filter tap and output row whose input
-    /// row is inside the image, with the valid output column range.
-    @inline(__always)
-    private static func visit(_ g: ConvGeometry, filter: UnsafePointer<Float>,
-                              _ body: (Int, Int, Float, Int, Int, Int) -> Void) {
-        for ki in 0..<g.kernelHeight {
-            for kj in 0..<g.kernelWidth {
-                let weight = filter[ki * g.kernelWidth + kj]
-                let (lo, hi) = columns(g, kj)
-                for oy in 0..<g.outHeight {
-                    let iy = oy * g.stride - g.padding + ki
-                    if iy >= 0 && iy < g.height { body(ki, kj, weight, oy, lo, hi) }
                 }
             }
         }
