@@ -1,3 +1,4 @@
+import FeintAttacks
 import FeintCore
 import FeintModels
 import Foundation
@@ -45,6 +46,23 @@ public enum Gallery {
             draw(text, into: &canvas, x: tiles * (tileW + gap) + 4, y: gap + r * (tileH + gap) + tileH / 2 - 5, color: (red, 0, 0))
         }
         try ImageCodec.writePNG(canvas, to: url)
+    }
+
+    /// Runs a transfer attack on `images` (a handful) and writes its gallery: predictions of
+    /// `target` before and after, NAMEA's mask when the attack has one.
+    public static func forTransfer(_ attack: any TransferAttack, surrogates: [Model], target: Model, images: Tensor, labels: [Int],
+                                   to url: URL, seed: UInt64 = 0) throws {
+        var g = RandomGenerator(seed: seed)
+        let result = attack.run(surrogates: surrogates, images: images, labels: labels, generator: &g)
+        let adv = ImageQuantization.onGrid(result.adversarial, clean: images, epsilon: attack.settings.epsilon)
+        let before = target.predict(images).argmaxLastAxis(), after = target.predict(adv).argmaxLastAxis()
+        let shape = Array(images.shape.dropFirst())
+        let items = (0..<labels.count).map { i in
+            Item(clean: images.rows([i]).reshaped(shape), adversarial: adv.rows([i]).reshaped(shape),
+                 mask: result.nonAttentionMask?.rows([i]).reshaped([1] + Array(shape.dropFirst())),
+                 cleanLabel: before[i], adversarialLabel: after[i])
+        }
+        try write(items, to: url)
     }
 
     /// 3×5 glyphs for digits and '>' (rows top to bottom, 3 bits each, high bit left).

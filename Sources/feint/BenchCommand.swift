@@ -13,7 +13,7 @@ enum BenchCommand {
     run    attacks the spec's images with each of its attacks on its surrogates and evaluates every
            target and surrogate. Without --shard it runs everything and writes the reports to DIR
            (default: ./bench-<name>): results.json (settings, per-image predictions, aggregates),
-           results.md, results.csv and heatmap.svg. With --shard K/N (0 ≤ K < N) it runs only the
+           results.md, results.csv, heatmap.svg and gallery.png (the last attack on 8 images). With --shard K/N (0 ≤ K < N) it runs only the
            K-th of N contiguous slices of batches and writes DIR/shard-K-of-N.json; batch b always
            draws from a generator seeded with (seed, b), so merged shards equal an unsharded run.
            --resume keeps shard files that exist instead of refusing to overwrite them.
@@ -86,8 +86,14 @@ enum BenchCommand {
         if args.string("shard") == nil {
             let matrix = try Benchmark.merge(spec, directories: [out])
             try Benchmark.writeReports(matrix, spec: spec, to: out)
+            // Gallery: the spec's last attack on its first 8 images, judged by its first target.
+            if let attack = spec.attacks.last, let target = (spec.targets.first ?? spec.surrogates.first) {
+                let (x, y) = data.batch(0..<min(8, spec.images))
+                try Gallery.forTransfer(try attack.make(), surrogates: try spec.surrogates.map(load), target: try load(target),
+                                        images: x, labels: y, to: out.appendingPathComponent("gallery.png"), seed: spec.seed)
+            }
             print(matrix.markdown())
-            print("\nreports in \(out.path): results.json, results.md, results.csv, heatmap.svg")
+            print("\nreports in \(out.path): results.json, results.md, results.csv, heatmap.svg, gallery.png")
         } else {
             print("wrote \(file.path)")
         }

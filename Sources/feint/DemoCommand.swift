@@ -70,18 +70,10 @@ enum DemoCommand {
         try Benchmark.writeReports(matrix, spec: spec, to: out)
         try JSONEncoder().encode(spec).write(to: out.appendingPathComponent("spec.json"), options: .atomic)
         // Gallery: NAMEA on the first 8 images, with its non-attention masks.
-        let surrogateModels = try surrogates.map(load)
         let target = try load(targets[0])
         let (x, y) = data.batch(0..<min(8, n))
-        var g = RandomGenerator(seed: 0)
-        let result = try attacks.last!.make().run(surrogates: surrogateModels, images: x, labels: y, generator: &g)
-        let adv = ImageQuantization.onGrid(result.adversarial, clean: x, epsilon: eps)
-        let before = target.predict(x).argmaxLastAxis(), after = target.predict(adv).argmaxLastAxis()
-        let items = (0..<y.count).map { i in
-            Gallery.Item(clean: x.rows([i]).reshaped([1, 28, 28]), adversarial: adv.rows([i]).reshaped([1, 28, 28]),
-                         mask: result.nonAttentionMask?.rows([i]).reshaped([1, 28, 28]), cleanLabel: before[i], adversarialLabel: after[i])
-        }
-        try Gallery.write(items, to: out.appendingPathComponent("gallery.png"))
+        try Gallery.forTransfer(try attacks.last!.make(), surrogates: try surrogates.map(load), target: target, images: x, labels: y,
+                                to: out.appendingPathComponent("gallery.png"))
         print("\nfooled (%) per model; * = surrogate (white-box); averages over the held-out targets\n")
         print(matrix.markdown())
         print(String(format: "\n%.0f s. Reports in %@: results.json, results.md, results.csv, heatmap.svg, gallery.png (labels: %@ before > after)",
