@@ -51,7 +51,7 @@ public enum Catalog {
                      recipe: sgd(epochs: 12, lr: 0.1), summary: "ResNet-8 (CIFAR-style, widths 16/32/64, BatchNorm)"),
         CatalogEntry(name: "fmnist-vgg", dataset: "fashion-mnist", spec: fashion("vgg") { $0.widths = [32, 64, 128] },
                      recipe: sgd(epochs: 8, lr: 0.05), summary: "VGG-style, 6 conv3×3 + BatchNorm, widths 32/64/128"),
-        CatalogEntry(name: "fmnist-mobilenet", dataset: "fashion-mnist", spec: fashion("mobilenet"), recipe: sgd(epochs: 12, lr: 0.1),
+        CatalogEntry(name: "fmnist-mobilenet", dataset: "fashion-mnist", spec: fashion("mobilenet"), recipe: sgd(epochs: 8, lr: 0.1),
                      summary: "MobileNet-v1-style, 5 depthwise-separable blocks"),
         CatalogEntry(name: "fmnist-vit-p4", dataset: "fashion-mnist",
                      spec: fashion("vit") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 128 },
