@@ -66,14 +66,9 @@ enum AttackCommand {
         let inputURL = URL(fileURLWithPath: input), output = URL(fileURLWithPath: outputPath)
         do { try FolderAttack.checkFolders(input: inputURL, output: output) } catch { throw UsageError("\(error)") }
 
-        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
-        func load(_ name: String) throws -> Model {
-            let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw UsageError("no model '\(name)' at \(url.path) (see `feint zoo list`)") }
-            return try Model.load(url, name: (name as NSString).lastPathComponent.replacingOccurrences(of: ".safetensors", with: ""))
-        }
-        let model = try load(modelName)
-        let surrogates = try args.list("surrogates", default: []).map(load)
+        let store = ModelStore(args)
+        let model = try store.load(modelName)
+        let surrogates = try args.list("surrogates", default: []).map(store.load)
         for s in surrogates { s.setRequiresGrad(false); s.setTraining(false) }
         if (isTransfer || attackName.hasSuffix("-ods")) && surrogates.isEmpty { throw UsageError("\(attackName) needs --surrogates") }
 

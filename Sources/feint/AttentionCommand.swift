@@ -27,10 +27,9 @@ enum AttentionCommand {
         guard let name = args.string("model"), let outPath = args.string("output") else { throw UsageError("--model and --output are required") }
         let method = args.string("method") ?? "gradcam"
         guard ["gradcam", "rollout"].contains(method) else { throw UsageError("--method must be gradcam or rollout") }
-        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
-        let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw UsageError("no model '\(name)' at \(url.path)") }
-        let model = try Model.load(url, name: name)
+        let store = ModelStore(args)
+        let model = try store.load(name)
+        let dir = store.directory
         model.setRequiresGrad(false); model.setTraining(false)
         if method == "rollout" && model.spec.architecture != "vit" { throw UsageError("rollout needs a ViT; \(name) is \(model.spec.architecture)") }
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])

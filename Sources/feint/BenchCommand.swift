@@ -69,17 +69,9 @@ enum BenchCommand {
         } else {
             try Data(contentsOf: specURL).write(to: specCopy, options: .atomic)
         }
-        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
-        var cache: [String: Model] = [:]
-        let load: (String) throws -> Model = { name in
-            if let m = cache[name] { return m }
-            let url = dir.appendingPathComponent("\(name).safetensors")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw ModelError("no model '\(name)' at \(url.path)") }
-            let m = try Model.load(url, name: name)
-            cache[name] = m
-            return m
-        }
-        let data = try ZooCommand.testSplit(args, models: dir)
+        let store = ModelStore(args)
+        let load = store.load
+        let data = try ZooCommand.testSplit(args, models: store.directory)
         let file = try Benchmark.runShard(spec, shard: k, of: n, models: load, data: data, directory: out, resume: args.flag("resume")) { a, done, total in
             printError("shard \(k)/\(n) \(a): \(done)/\(total) images")
         }

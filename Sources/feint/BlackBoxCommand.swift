@@ -41,15 +41,10 @@ enum BlackBoxCommand {
         let budget = try args.int("budget", default: 10_000), n = try args.int("n", default: 100)
         let batch = try args.int("batch", default: 100), seed = UInt64(try args.int("seed", default: 0))
         guard budget >= 1, n >= 1, batch >= 1 else { throw UsageError("--budget, --n and --batch must be ≥ 1") }
-        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
-        func load(_ name: String) throws -> Model {
-            let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw ModelError("no model '\(name)' at \(url.path)") }
-            return try Model.load(url, name: name)
-        }
-        let target = try load(targetName)
-        let surrogates = try surrogateNames.map(load)
-        var test = try ZooCommand.testSplit(args, models: dir)
+        let store = ModelStore(args)
+        let target = try store.load(targetName)
+        let surrogates = try surrogateNames.map(store.load)
+        var test = try ZooCommand.testSplit(args, models: store.directory)
         if args.flag("only-correct") {
             let predictions = target.predict(test.images).argmaxLastAxis()
             test = test.subset(Array((0..<test.count).filter { predictions[$0] == test.labels[$0] }.prefix(n)))
@@ -60,14 +55,7 @@ enum BlackBoxCommand {
                                           targeted: args.flag("targeted"), batchSize: batch, seed: seed) { done, total in
             printError("\(done)/\(total) images")
         }
-        if args.flag("json") || args.string("output") != nil {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let data = try encoder.encode(result)
-            if let out = args.string("output") { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
-            if args.flag("json") { print(String(decoding: data, as: UTF8.self)) }
-        }
+        try emitJSON(result, args)
         if !args.flag("json") {
             func f(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "–" }
             print("target \(target.name), attack \(kind.rawValue)\(surrogates.isEmpty ? "" : " (surrogates \(surrogateNames.joined(separator: ",")))"), \(result.targeted ? "targeted" : "untargeted"), budget \(budget), \(test.count) images, seed \(seed)")

@@ -48,13 +48,7 @@ enum DemoCommand {
                 try FileManager.default.removeItem(at: out.appendingPathComponent(f))
             }
         }
-        var cache: [String: Model] = [:]
-        let load: (String) throws -> Model = { name in
-            if let m = cache[name] { return m }
-            let m = try Model.load(dir.appendingPathComponent("\(name).safetensors"), name: name)
-            cache[name] = m
-            return m
-        }
+        let load = ModelStore(args).load
         let data = try IDX.fashionMNIST(split: .test, directory: dir.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist"))
         print("Feint demo: \(attacks.count) transfer attacks, ε = \(String(format: "%.4f", eps)), \(n) Fashion-MNIST test images")
         print("surrogates (white-box): \(surrogates.joined(separator: ", "))")

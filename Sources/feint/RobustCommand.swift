@@ -71,25 +71,15 @@ enum RobustCommand {
         default:
             throw UsageError("--attack must be pgd, apgd or fgsm, got '\(kind)'")
         }
-        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
-        let url = modelName.hasSuffix(".safetensors") ? URL(fileURLWithPath: modelName) : dir.appendingPathComponent("\(modelName).safetensors")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ModelError("no model '\(modelName)' at \(url.path) (see `feint zoo list`)")
-        }
-        let model = try Model.load(url, name: modelName)
-        let test = try ZooCommand.testSplit(args, models: dir).prefix(n)
+        let store = ModelStore(args)
+        let model = try store.load(modelName)
+        let test = try ZooCommand.testSplit(args, models: store.directory).prefix(n)
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let result = RobustAccuracy.evaluate(model, attack: attack, description: description, settings: settings, data: test,
                                              batchSize: batch, seed: seed) { done, total in
             printError("\(done)/\(total) images")
         }
-        if args.flag("json") || args.string("output") != nil {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(result)
-            if let out = args.string("output") { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
-            if args.flag("json") { print(String(decoding: data, as: UTF8.self)) }
-        }
+        try emitJSON(result, args)
         if !args.flag("json") {
             print("model \(model.name), \(description), seed \(seed), \(test.count) images")
             print(String(format: "clean accuracy %.2f %%, robust accuracy %.2f %%", 100 * result.cleanAccuracy, 100 * result.robustAccuracy))

@@ -49,25 +49,14 @@ enum TransferCommand {
                                           threshold: args.string("namea-threshold") ?? "0.6")
             do { return (name, try spec.make()) } catch { throw UsageError("\(error)") }
         }
-        let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
-        func load(_ name: String) throws -> Model {
-            let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw ModelError("no model '\(name)' at \(url.path)") }
-            return try Model.load(url, name: name)
-        }
-        let surrogates = try surrogateNames.map(load), targets = try targetNames.map(load)
-        let data = try ZooCommand.testSplit(args, models: dir).prefix(n)
+        let store = ModelStore(args)
+        let surrogates = try surrogateNames.map(store.load), targets = try targetNames.map(store.load)
+        let data = try ZooCommand.testSplit(args, models: store.directory).prefix(n)
         let matrix = TransferMatrix.evaluate(attacks: attacks, surrogates: surrogates, targets: targets, data: data,
                                              batchSize: batch, seed: seed) { attack, done, total in
             printError("\(attack): \(done)/\(total) images")
         }
-        if args.flag("json") || args.string("output") != nil {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let json = try encoder.encode(matrix)
-            if let out = args.string("output") { try json.write(to: URL(fileURLWithPath: out), options: .atomic) }
-            if args.flag("json") { print(String(decoding: json, as: UTF8.self)) }
-        }
+        try emitJSON(matrix, args)
         if !args.flag("json") {
             print("fooled (%) on \(data.count) images, ε = \(eps), \(steps) steps, seed \(seed); * = surrogate (white-box)\n")
             print(matrix.markdown())
