@@ -50,7 +50,7 @@ enum AttentionCommand {
         let out = URL(fileURLWithPath: outPath)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         for (file, pixels) in images {
-            let output = model.forward(Variable(pixels.reshaped([1, c, h, w])))
+            let output = model.forward(Variable(pixels.reshaped([1, c, h, w]), requiresGrad: true))
             let predicted = output.logits.value.argmaxLastAxis()
             let map = method == "rollout" ? AttentionMap.rollout(output, inputSize: (h, w))
                 : AttentionMap.gradCAM(output, classes: predicted, inputSize: (h, w))

@@ -16,7 +16,8 @@ struct ArchitectureTests {
             #expect(out.features.value.rank == 4 && out.features.shape[0] == 2)
         } else {
             let tokens = (28 / spec.patchSize!) * (28 / spec.patchSize!)
-            #expect(out.features.shape == [2, tokens, spec.width!])
+            let cls = spec.architecture == "vit" ? 1 : 0
+            #expect(out.features.shape == [2, tokens + cls, spec.width!])
             #expect(out.attention.count == (spec.architecture == "vit" ? spec.depth! : 0))
             if let a = out.attention.first { #expect(a.shape == [2, spec.heads!, tokens + 1, tokens + 1]) }
         }

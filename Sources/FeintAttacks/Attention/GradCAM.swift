@@ -6,25 +6,32 @@ import FeintModels
 public enum AttentionMap {
     /// Grad-CAM (Selvaraju et al., ICCV 2017) for `classes`: with A the feature map of the forward
     /// pass (CNN: last convolutional stage [N, C, h, w]; transformer: the patch tokens entering
-    /// the last block [N, T, D] on a √T × √T grid), α_c = mean over positions of ∂z_y/∂A_c and
-    /// H = ReLU(Σ_c α_c A_c), upsampled bilinearly. Reuses `output`'s graph: no second forward.
+    /// the last block [N, T, D] on a √T × √T grid, a class token skipped), α_c = mean over positions
+    /// of ∂z_y/∂A_c and H = ReLU(Σ_c α_c A_c), upsampled bilinearly. Reuses `output`'s graph (no
+    /// second forward), so that pass must have been recorded: an input with requiresGrad: true.
     public static func gradCAM(_ output: NetworkOutput, classes: [Int], inputSize: (Int, Int)) -> Tensor {
         let a = output.features
+        precondition(a.requiresGrad && output.logits.requiresGrad,
+                     "gradCAM: the forward pass recorded no graph; run it on an input with requiresGrad: true")
         let score = sum(pick(output.logits, classes))
         let g = score.gradients(wrt: [a])[0]
         let n = a.shape[0]
-        let (channels, positions, gridH, gridW): (Int, Int, Int, Int)
+        let (channels, positions, gridH, gridW, skip): (Int, Int, Int, Int, Int)
         let channelMajor = a.value.rank == 4
         if channelMajor {
-            (channels, positions, gridH, gridW) = (a.shape[1], a.shape[2] * a.shape[3], a.shape[2], a.shape[3])
+            (channels, positions, gridH, gridW, skip) = (a.shape[1], a.shape[2] * a.shape[3], a.shape[2], a.shape[3], 0)
         } else {
-            let side = Int(Double(a.shape[1]).squareRoot().rounded())
-            precondition(side * side == a.shape[1], "gradCAM: \(a.shape[1]) tokens do not form a square grid")
-            (channels, positions, gridH, gridW) = (a.shape[2], a.shape[1], side, side)
+            // Tokens on a square grid, after a class token when there is one (1 + T tokens).
+            let tokens = a.shape[1]
+            var side = Int(Double(tokens).squareRoot().rounded()), first = 0
+            if side * side != tokens { side = Int(Double(tokens - 1).squareRoot().rounded()); first = 1 }
+            precondition(side * side == tokens - first, "gradCAM: \(tokens) tokens do not form a square grid")
+            (channels, positions, gridH, gridW, skip) = (a.shape[2], side * side, side, side, first)
         }
-        // Index of (sample, channel, position) in A's layout.
+        let stride = positions + skip
+        // Index of (sample, channel, position) in A's layout (positions after any class token).
         func at(_ i: Int, _ c: Int, _ p: Int) -> Int {
-            channelMajor ? (i * channels + c) * positions + p : (i * positions + p) * channels + c
+            channelMajor ? (i * channels + c) * positions + p : (i * stride + p + skip) * channels + c
         }
         var heat = Tensor(zeros: [n, 1, gridH, gridW])
         for i in 0..<n {

@@ -6,7 +6,8 @@ public struct NetworkOutput {
     /// [N, classes].
     public var logits: Variable
     /// CNNs: the feature map of the last convolutional stage, [N, C, h, w]. Transformers: the
-    /// patch tokens (class token excluded) entering the last block, [N, T, D] on a √T×√T grid.
+    /// tokens entering the last block, [N, T, D] on a √T×√T grid (ViT: [N, 1 + T, D], class
+    /// token first). A node of the forward graph, so Grad-CAM can differentiate to it.
     public var features: Variable
     /// Transformers: each block's attention weights [N, heads, T(+1), T(+1)], first block first.
     /// Empty for CNNs and token-mixing MLPs.

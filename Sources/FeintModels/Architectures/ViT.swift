@@ -79,7 +79,8 @@ public final class ViT: Network {
             + [("norm", norm), ("head", head)]
     }
 
-    /// Logits [N, classes] for x [N, C, H, W]; features: patch tokens entering the last block.
+    /// Logits [N, classes] for x [N, C, H, W]; features: the tokens entering the last block,
+    /// [N, 1 + T, D] with the class token first.
     public func forward(_ x: Variable) -> NetworkOutput {
         let n = x.shape[0], d = config.width
         let patches = transpose(flatten(patchEmbed(x), fromAxis: 2), 1, 2)            // [N, T, D]
@@ -92,7 +93,9 @@ public final class ViT: Network {
             if let w = block.attn.lastWeights { attention.append(w) }
         }
         let logits = head(reshape(slice(norm(h), axis: 1, 0..<1), [n, d]))
-        return NetworkOutput(logits: logits, features: slice(features, axis: 1, 1..<(config.tokens + 1)), attention: attention)
+        // The tokens themselves (class token first), not a slice of them: a slice would be a side
+        // branch of the graph, with no gradient from the logits.
+        return NetworkOutput(logits: logits, features: features, attention: attention)
     }
 
     public func callAsFunction(_ x: Variable) -> Variable { forward(x).logits }
