@@ -52,7 +52,7 @@ public enum BlackBoxRun {
         while batchStart < data.count {
             let end = min(data.count, batchStart + batchSize)
             let (x, labels) = data.batch(batchStart..<end)
-            var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ batchIndex)
+            var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
             let goal: Goal
             var starts: Tensor?
             if targeted {

@@ -107,7 +107,7 @@ public enum FolderAttack {
                 let labelsOf = part.map { records[$0.record].label! }
                 let goal: Goal = records[part[0].record].target == nil
                     ? .untargeted(labels: labelsOf) : .targeted(labels: labelsOf, targets: part.map { records[$0.record].target! })
-                var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ batchIndex)
+                var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
                 let result = attack(x, goal, &generator)
                 for (k, item) in part.enumerated() {
                     let i = item.record

@@ -53,7 +53,7 @@ public enum RobustAccuracy {
         while batchStart < n {
             let end = min(n, batchStart + batchSize)
             let (x, labels) = data.batch(batchStart..<end)
-            var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ batchIndex)
+            var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
             let result = attack.run(on: model, images: x, goal: .untargeted(labels: labels), generator: &generator)
             cost = cost + result.cost
             let clean = model.logits(Variable(x)).value.argmaxLastAxis()

@@ -153,7 +153,7 @@ public struct TransferRun: Codable, Sendable {
                 let lo = b * batchSize, hi = min(data.count, lo + batchSize)
                 guard lo < hi else { continue }
                 let (x, y) = data.batch(lo..<hi)
-                var generator = RandomGenerator(seed: seed &* 0x9E37_79B9 &+ UInt64(b))
+                var generator = RandomGenerator.forBatch(b, seed: seed)
                 let result = attack.run(surrogates: surrogates, images: x, labels: y, generator: &generator)
                 adversarial += ImageQuantization.onGrid(result.adversarial, clean: x, epsilon: attack.settings.epsilon).scalars
                 cost = cost + result.cost

@@ -18,7 +18,7 @@ public struct MIFGSM: TransferAttack {
         let threat = settings.threat
         for _ in 0..<settings.steps {
             let grad = crossEntropyGradient({ x in
-                surrogates.dropFirst().reduce(surrogates[0].logits(x)) { $0 + $1.logits(x) } / Float(surrogates.count)
+                meanLogits(surrogates, x)
             }, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
             cost.forwardPasses += images.shape[0] * (surrogates.count - 1)
             cost.gradientEvaluations += images.shape[0] * (surrogates.count - 1)

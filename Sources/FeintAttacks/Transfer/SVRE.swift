@@ -21,7 +21,7 @@ public struct SVRE: TransferAttack {
         var adv = images, big = Tensor(zeros: images.shape)
         for _ in 0..<settings.steps {
             let ensemble = crossEntropyGradient({ x in
-                surrogates.dropFirst().reduce(surrogates[0].logits(x)) { $0 + $1.logits(x) } / Float(n)
+                meanLogits(surrogates, x)
             }, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
             let anchors = surrogates.map { s in
                 crossEntropyGradient({ s.logits($0) }, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)

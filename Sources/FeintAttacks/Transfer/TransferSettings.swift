@@ -88,6 +88,11 @@ func crossEntropyGradient(_ logits: (Variable) -> Variable, at x: Tensor, labels
     return loss.gradients(wrt: [input])[0]
 }
 
+/// The logit ensemble mean_k f_k(x) (Ens in its logit form).
+func meanLogits(_ surrogates: [Model], _ x: Variable) -> Variable {
+    surrogates.dropFirst().reduce(surrogates[0].logits(x)) { $0 + $1.logits(x) } / Float(surrogates.count)
+}
+
 /// The inner-loop model order of SMER and NAMEA: 4 concatenated random permutations.
 func innerOrder(models: Int, _ generator: inout RandomGenerator) -> [Int] {
     (0..<4).flatMap { _ in generator.permutation(models) }

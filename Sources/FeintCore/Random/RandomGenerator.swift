@@ -26,6 +26,12 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
+    /// The generator of batch `index` of a run seeded with `seed`: batch results do not depend on
+    /// which other batches run, so shards of a run reproduce it.
+    public static func forBatch(_ index: Int, seed: UInt64) -> RandomGenerator {
+        RandomGenerator(seed: seed &* 0x9E37_79B9 &+ UInt64(index))
+    }
+
     /// A new generator derived from this one, for handing to an independent consumer.
     public mutating func split() -> RandomGenerator { RandomGenerator(seed: next()) }
 
