@@ -19,7 +19,8 @@ public struct TransferMatrix: Codable, Sendable {
         public var attack: String
         /// Target name → metrics.
         public var cells: [String: Cell]
-        /// "cnn", "transformer", "all" → mean `fooled` over the held-out targets of that family.
+        /// "cnn", "transformer", "all" → mean `fooled` over the held-out, normally trained targets
+        /// of that family; "robust" → over the held-out adversarially trained targets.
         public var averages: [String: Double]
         public var cost: Cost
         public var seconds: Double
@@ -30,6 +31,8 @@ public struct TransferMatrix: Codable, Sendable {
         public var name: String
         public var family: String
         public var surrogate: Bool
+        /// Adversarially trained.
+        public var robust: Bool
         public var cleanAccuracy: Double
     }
 
@@ -60,7 +63,7 @@ public struct TransferMatrix: Codable, Sendable {
         var clean: [String: [Int]] = [:]
         for m in models { clean[m.name] = runs.flatMap { $0.clean[m.name] ?? [] } }
         let columns = models.map { m in
-            Column(name: m.name, family: m.family, surrogate: m.surrogate,
+            Column(name: m.name, family: m.family, surrogate: m.surrogate, robust: m.robust,
                    cleanAccuracy: Double(zip(clean[m.name]!, labels).filter { $0 == $1 }.count) / Double(max(n, 1)))
         }
         let titles = runs.first?.attacks.map(\.title) ?? []
@@ -80,8 +83,8 @@ public struct TransferMatrix: Codable, Sendable {
             }
             var averages: [String: Double] = [:]
             let heldOut = columns.filter { !$0.surrogate }
-            for family in ["cnn", "transformer", "all"] {
-                let members = heldOut.filter { family == "all" || $0.family == family }
+            for family in ["cnn", "transformer", "all", "robust"] {
+                let members = heldOut.filter { family == "robust" ? $0.robust : !$0.robust && (family == "all" || $0.family == family) }
                 if !members.isEmpty { averages[family] = members.map { cells[$0.name]!.fooled }.reduce(0, +) / Double(members.count) }
             }
             rows.append(Row(attack: title, cells: cells, averages: averages, cost: cost, seconds: seconds, predictions: predictions))
@@ -89,17 +92,20 @@ public struct TransferMatrix: Codable, Sendable {
         return TransferMatrix(images: n, epsilon: epsilon, steps: steps, seed: seed, columns: columns, rows: rows, labels: labels)
     }
 
-    /// The `fooled` matrix as a Markdown table (percent), white-box columns marked with *.
+    /// The `fooled` matrix as a Markdown table (percent), white-box columns marked with *, robust
+    /// (adversarially trained) targets with †; a "robust avg" column when there are any.
     public func markdown() -> String {
-        var lines = ["| attack | " + columns.map { "\($0.name)\($0.surrogate ? "*" : "")" }.joined(separator: " | ")
-                     + " | CNN avg | transformer avg | overall | grad evals / image | seconds |"]
-        lines.append("|---|" + String(repeating: "---:|", count: columns.count + 5))
+        let robust = columns.contains { $0.robust && !$0.surrogate }
+        let averageKeys = ["cnn", "transformer", "all"] + (robust ? ["robust"] : [])
+        var lines = ["| attack | " + columns.map { "\($0.name)\($0.surrogate ? "*" : "")\($0.robust ? "†" : "")" }.joined(separator: " | ")
+                     + " | CNN avg | transformer avg | overall\(robust ? " | robust avg" : "") | grad evals / image | seconds |"]
+        lines.append("|---|" + String(repeating: "---:|", count: columns.count + averageKeys.count + 2))
         lines.append("| clean accuracy | " + columns.map { String(format: "%.1f", 100 * $0.cleanAccuracy) }.joined(separator: " | ")
-                     + " | | | | | |")
+                     + String(repeating: " |", count: averageKeys.count + 2) + " |")
         for row in rows {
             func pct(_ v: Double?) -> String { v.map { String(format: "%.1f", 100 * $0) } ?? "–" }
             lines.append("| \(row.attack) | " + columns.map { pct(row.cells[$0.name]?.fooled) }.joined(separator: " | ")
-                         + " | \(pct(row.averages["cnn"])) | \(pct(row.averages["transformer"])) | \(pct(row.averages["all"])) | "
+                         + " | " + averageKeys.map { pct(row.averages[$0]) }.joined(separator: " | ") + " | "
                          + "\(row.cost.gradientEvaluations / max(images, 1)) | \(String(format: "%.0f", row.seconds)) |")
         }
         return lines.joined(separator: "\n")
@@ -110,8 +116,10 @@ public struct TransferMatrix: Codable, Sendable {
 /// clean and after each attack. Shards of a benchmark are TransferRuns; merging concatenates them.
 public struct TransferRun: Codable, Sendable {
     public struct ModelInfo: Codable, Sendable {
-        public var name: String; public var family: String; public var surrogate: Bool
-        public init(name: String, family: String, surrogate: Bool) { self.name = name; self.family = family; self.surrogate = surrogate }
+        public var name: String; public var family: String; public var surrogate: Bool; public var robust: Bool
+        public init(name: String, family: String, surrogate: Bool, robust: Bool = false) {
+            self.name = name; self.family = family; self.surrogate = surrogate; self.robust = robust
+        }
     }
     public struct AttackRun: Codable, Sendable {
         public var title: String
@@ -164,7 +172,8 @@ public struct TransferRun: Codable, Sendable {
                                   cost: cost, seconds: Date().timeIntervalSince(start)))
         }
         return TransferRun(firstImage: first, labels: part.labels,
-                           models: models.map { m in ModelInfo(name: m.name, family: m.spec.family, surrogate: surrogates.contains { $0 === m }) },
+                           models: models.map { m in ModelInfo(name: m.name, family: m.spec.family, surrogate: surrogates.contains { $0 === m },
+                                                             robust: m.isAdversariallyTrained) },
                            clean: clean, attacks: runs)
     }
 }

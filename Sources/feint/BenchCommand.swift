@@ -3,12 +3,14 @@ import FeintEval
 import FeintModels
 import Foundation
 
-/// `feint bench run|merge`: transferability benchmarks from a JSON spec, shardable.
+/// `feint bench run|merge|summarize`: transferability benchmarks from a JSON spec, shardable,
+/// repeatable over seeds.
 enum BenchCommand {
     static let help = """
     Usage:
-      feint bench run SPEC.json [--shard K/N] [--out DIR] [--resume] [--data DIR] [--models DIR]
+      feint bench run SPEC.json [--seed S] [--shard K/N] [--out DIR] [--resume] [--data DIR] [--models DIR]
       feint bench merge DIR... [--out DIR]
+      feint bench summarize DIR... --out DIR
 
     run    attacks the spec's images with each of its attacks on its surrogates and evaluates every
            target and surrogate. Without --shard it runs everything and writes the reports to DIR
@@ -17,7 +19,11 @@ enum BenchCommand {
            K-th of N contiguous slices of batches and writes DIR/shard-K-of-N.json; batch b always
            draws from a generator seeded with (seed, b), so merged shards equal an unsharded run.
            --resume keeps shard files that exist instead of refusing to overwrite them.
+           --seed S replaces the spec's seed (run the same spec with several seeds).
     merge  combines the shard files of one or more folders (each holds spec.json) into the reports.
+    summarize  reads results.json of runs of one spec with different seeds and writes
+           summary.json and summary.md to --out: `fooled` per target and per family average as
+           mean ± sample standard deviation over the seeds.
 
     Spec (JSON):
       {"name": "fmnist-transfer", "images": 1000, "batch": 50, "seed": 0,
@@ -27,8 +33,10 @@ enum BenchCommand {
     Attack fields: name (\(TransferAttackSpec.names.joined(separator: ", "))), eps, steps (10), stepSize (eps/steps),
     momentum (1), di (0), ti (0), threshold (NAMEA: "0.6" or "code"), label.
 
-    Example:
+    Examples:
       feint bench run spec.json --out bench-run && open bench-run/results.md
+      for s in 0 1 2; do feint bench run spec.json --seed $s --out runs/seed-$s; done
+      feint bench summarize runs/seed-0 runs/seed-1 runs/seed-2 --out runs
 
     On a cluster, one shard per task: a Slurm array (`#SBATCH --array=0-15`, then
     `feint bench run spec.json --shard $SLURM_ARRAY_TASK_ID/16 --out $SHARED/run`) or a Kubernetes
@@ -37,20 +45,22 @@ enum BenchCommand {
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
-        guard let sub = argv.first else { throw UsageError("missing subcommand (run or merge)") }
+        guard let sub = argv.first else { throw UsageError("missing subcommand (run, merge or summarize)") }
         let rest = Array(argv.dropFirst())
         switch sub {
         case "run": return try runSpec(rest)
         case "merge": return try merge(rest)
-        default: throw UsageError("unknown bench subcommand '\(sub)' (run or merge)")
+        case "summarize": return try summarize(rest)
+        default: throw UsageError("unknown bench subcommand '\(sub)' (run, merge or summarize)")
         }
     }
 
     static func runSpec(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["shard", "out", "data", "models"], flagOptions: ["resume"])
+        let args = try Arguments(argv, valueOptions: ["shard", "out", "data", "models", "seed"], flagOptions: ["resume"])
         guard args.positional.count == 1 else { throw UsageError("name one spec file") }
         let specURL = URL(fileURLWithPath: args.positional[0])
-        let spec = try BenchSpec.load(specURL)
+        var spec = try BenchSpec.load(specURL)
+        if args.string("seed") != nil { spec.seed = UInt64(try args.int("seed", default: 0)) }
         for a in spec.attacks { _ = try a.make() }
         var (k, n) = (0, 1)
         if let s = args.string("shard") {
@@ -67,7 +77,9 @@ enum BenchCommand {
                 throw UsageError("\(out.path) holds a different spec; choose another --out")
             }
         } else {
-            try Data(contentsOf: specURL).write(to: specCopy, options: .atomic)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(spec).write(to: specCopy, options: .atomic)
         }
         let store = ModelStore(args)
         let load = store.load
@@ -102,6 +114,32 @@ enum BenchCommand {
         try Benchmark.writeReports(matrix, spec: spec, to: out)
         print(matrix.markdown())
         print("\nreports in \(out.path): results.json, results.md, results.csv, heatmap.svg")
+        return 0
+    }
+
+    static func summarize(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["out"], flagOptions: [])
+        guard args.positional.count >= 1 else { throw UsageError("name the folders of the runs (each holds results.json)") }
+        guard let outPath = args.string("out") else { throw UsageError("--out DIR is required") }
+        var matrices: [TransferMatrix] = []
+        for dir in args.positional {
+            let url = URL(fileURLWithPath: dir).appendingPathComponent("results.json")
+            do { matrices.append(try JSONDecoder().decode(TransferMatrix.self, from: Data(contentsOf: url))) } catch {
+                throw UsageError("\(url.path): not a finished benchmark result (\(error.localizedDescription)); run or merge it first")
+            }
+        }
+        let summary = try TransferSeedSummary.summarize(matrices)
+        let out = URL(fileURLWithPath: outPath)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: out.appendingPathComponent("summary.json"), options: .atomic)
+        let md = "`fooled` (%) on \(summary.images) Fashion-MNIST test images, ε = \(summary.epsilon), T = \(summary.steps), "
+            + "mean ± std over seeds \(summary.seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n"
+            + summary.markdown() + "\n"
+        try Data(md.utf8).write(to: out.appendingPathComponent("summary.md"), options: .atomic)
+        print(md)
+        print("summary in \(out.path): summary.json, summary.md")
         return 0
     }
 }

@@ -10,11 +10,14 @@ enum RobustCommand {
     Usage: feint robust --model NAME|FILE [--attack pgd|apgd|fgsm] [--init zero|uniform|odi]
                         [--odi-steps N] [--loss ce|margin|dlr] [--norm linf|l2] [--eps E]
                         [--steps K] [--step-size A] [--schedule constant|cosine] [--restarts R]
-                        [--n N] [--batch B] [--seed S] [--data DIR] [--json] [--output FILE]
+                        [--n N] [--batch B] [--seed S | --seeds S1,S2,...] [--data DIR] [--json]
+                        [--output FILE]
 
     Attacks the first N Fashion-MNIST test images and reports clean accuracy, robust accuracy,
     robust accuracy after each restart, gradient evaluations spent and wall time. --json prints
     the whole result (settings, seed, per-image records); --output also writes it to FILE.
+    With --seeds the evaluation runs once per seed and reports mean ± standard deviation over
+    the seeds (the JSON keeps every run).
 
     Defaults: --attack pgd --init odi --odi-steps 2 --loss margin --norm linf --eps 0.1 --steps 20
               --step-size eps/4 --restarts 1 --n 1000 --batch 128 --seed 0 (APGD: --loss ce,
@@ -24,11 +27,12 @@ enum RobustCommand {
       feint robust --model fmnist-smallcnn --eps 0.1 --restarts 5
       feint robust --model fmnist-smallcnn --attack pgd --init uniform --restarts 5 --json
       feint robust --model fmnist-vit-p4 --attack apgd --loss dlr --steps 100
+      feint robust --model fmnist-smallcnn-at --init odi --restarts 20 --seeds 0,1,2 --output odi.json
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["model", "attack", "init", "odi-steps", "loss", "norm", "eps", "steps", "step-size",
-                                                      "schedule", "restarts", "n", "batch", "seed", "data", "output", "models"],
+                                                      "schedule", "restarts", "n", "batch", "seed", "seeds", "data", "output", "models"],
                                  flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         guard let modelName = args.string("model") else { throw UsageError("--model is required (see `feint zoo list`)") }
@@ -41,7 +45,17 @@ enum RobustCommand {
         let steps = try args.int("steps", default: kind == "apgd" ? 100 : 20)
         let restarts = try args.int("restarts", default: 1)
         let n = try args.int("n", default: 1000), batch = try args.int("batch", default: 128)
-        let seed = UInt64(try args.int("seed", default: 0))
+        let seeds: [UInt64]
+        if let list = args.string("seeds") {
+            guard args.string("seed") == nil else { throw UsageError("give --seed or --seeds, not both") }
+            let parsed = list.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }), Set(parsed).count == parsed.count else {
+                throw UsageError("--seeds takes distinct non-negative integers separated by commas, got '\(list)'")
+            }
+            seeds = parsed.map { $0! }
+        } else {
+            seeds = [UInt64(try args.int("seed", default: 0))]
+        }
         guard steps >= 1, restarts >= 1, n >= 1, batch >= 1 else { throw UsageError("--steps, --restarts, --n and --batch must be ≥ 1") }
         var settings = ["attack": kind, "norm": norm.rawValue, "eps": "\(eps)", "loss": loss.rawValue]
         let attack: any WhiteBoxAttack
@@ -75,18 +89,33 @@ enum RobustCommand {
         let model = try store.load(modelName)
         let test = try ZooCommand.testSplit(args, models: store.directory).prefix(n)
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let result = RobustAccuracy.evaluate(model, attack: attack, description: description, settings: settings, data: test,
-                                             batchSize: batch, seed: seed) { done, total in
-            printError("\(done)/\(total) images")
+        var runs: [RobustEvaluation] = []
+        for seed in seeds {
+            let result = RobustAccuracy.evaluate(model, attack: attack, description: description, settings: settings, data: test,
+                                                 batchSize: batch, seed: seed) { done, total in
+                printError("seed \(seed): \(done)/\(total) images")
+            }
+            runs.append(result)
+            if !args.flag("json") { report(result, model: model.name, description: description, count: test.count) }
         }
-        try emitJSON(result, args)
-        if !args.flag("json") {
-            print("model \(model.name), \(description), seed \(seed), \(test.count) images")
-            print(String(format: "clean accuracy %.2f %%, robust accuracy %.2f %%", 100 * result.cleanAccuracy, 100 * result.robustAccuracy))
-            print("robust accuracy after each restart: " + result.robustAfterRestart.map { String(format: "%.2f %%", 100 * $0) }.joined(separator: ", "))
-            print(String(format: "%d gradient evaluations, %.1f s (%.0f per second)", result.gradientEvaluations, result.seconds,
-                         result.gradientEvaluationsPerSecond))
+        if args.string("seeds") == nil {
+            try emitJSON(runs[0], args)
+        } else {
+            let summary = RobustSeedSummary(runs)
+            try emitJSON(summary, args)
+            if !args.flag("json") {
+                print("over seeds \(seeds.map(String.init).joined(separator: ",")) (mean ± std): robust accuracy \(summary.robustAccuracy.percent) %")
+                print("after each restart: " + summary.robustAfterRestart.map(\.percent).joined(separator: ", "))
+            }
         }
         return 0
+    }
+
+    static func report(_ result: RobustEvaluation, model: String, description: String, count: Int) {
+        print("model \(model), \(description), seed \(result.seed), \(count) images")
+        print(String(format: "clean accuracy %.2f %%, robust accuracy %.2f %%", 100 * result.cleanAccuracy, 100 * result.robustAccuracy))
+        print("robust accuracy after each restart: " + result.robustAfterRestart.map { String(format: "%.2f %%", 100 * $0) }.joined(separator: ", "))
+        print(String(format: "%d gradient evaluations, %.1f s (%.0f per second)", result.gradientEvaluations, result.seconds,
+                     result.gradientEvaluationsPerSecond))
     }
 }

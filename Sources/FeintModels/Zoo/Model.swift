@@ -8,6 +8,11 @@ public final class Model: Layer, Classifying {
     public let name: String
     public let spec: ModelSpec
     public let network: any Network
+    /// The training recipe read from the weights file's metadata (nil for a fresh model or a
+    /// file without one).
+    public internal(set) var recipe: TrainingRecipe?
+    /// Trained adversarially (the recipe has an inner maximisation).
+    public var isAdversariallyTrained: Bool { recipe?.adversarial != nil }
     private let mean: Variable, invStd: Variable   // [1, C, 1, 1]
 
     public init(name: String, spec: ModelSpec, seed: UInt64 = 0) throws {
@@ -72,6 +77,7 @@ public final class Model: Layer, Classifying {
         }
         let model = try Model(name: name ?? url.deletingPathExtension().lastPathComponent, spec: spec)
         try model.loadState(file, fileName: url.path)
+        model.recipe = file.metadata["feint.recipe"].flatMap { try? JSONDecoder().decode(TrainingRecipe.self, from: Data($0.utf8)) }
         return model
     }
 

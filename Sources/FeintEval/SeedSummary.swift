@@ -1,0 +1,87 @@
+import Foundation
+
+/// One transfer benchmark repeated with several seeds (same spec otherwise), summarised per
+/// attack as mean ± sample standard deviation over the seeds (`Spread`).
+public struct TransferSeedSummary: Codable, Sendable {
+    public struct Row: Codable, Sendable {
+        public var attack: String
+        /// Target name → `fooled` over the seeds.
+        public var fooled: [String: Spread]
+        /// "cnn", "transformer", "all", "robust" → the matrix averages over the seeds.
+        public var averages: [String: Spread]
+        public var gradientEvaluationsPerImage: Double
+        public var seconds: Spread
+    }
+
+    public var seeds: [UInt64]
+    public var images: Int
+    public var epsilon: Float
+    public var steps: Int
+    public var columns: [TransferMatrix.Column]
+    public var rows: [Row]
+
+    /// Summarises matrices of the same benchmark; they must agree on images, attacks and models.
+    public static func summarize(_ matrices: [TransferMatrix]) throws -> TransferSeedSummary {
+        guard let first = matrices.first else { throw SpecError("no results to summarise") }
+        for m in matrices.dropFirst() {
+            guard m.images == first.images, m.labels == first.labels, m.rows.map(\.attack) == first.rows.map(\.attack),
+                  m.columns.map(\.name) == first.columns.map(\.name) else {
+                throw SpecError("results differ in images, attacks or models (seeds \(first.seed) and \(m.seed)); summarise runs of one spec")
+            }
+        }
+        guard Set(matrices.map(\.seed)).count == matrices.count else { throw SpecError("two results have the same seed") }
+        let rows = first.rows.indices.map { r in
+            let runs = matrices.map { $0.rows[r] }
+            var fooled: [String: Spread] = [:], averages: [String: Spread] = [:]
+            for c in first.columns { fooled[c.name] = Spread(runs.map { $0.cells[c.name]!.fooled }) }
+            for key in first.rows[r].averages.keys { averages[key] = Spread(runs.map { $0.averages[key] ?? 0 }) }
+            let evals = runs.map { Double($0.cost.gradientEvaluations) }.reduce(0, +) / Double(runs.count)
+            return Row(attack: first.rows[r].attack, fooled: fooled, averages: averages,
+                       gradientEvaluationsPerImage: evals / Double(max(first.images, 1)), seconds: Spread(runs.map(\.seconds)))
+        }
+        return TransferSeedSummary(seeds: matrices.map(\.seed), images: first.images, epsilon: first.epsilon, steps: first.steps,
+                                   columns: first.columns, rows: rows)
+    }
+
+    /// `fooled` (%) as mean ± std per target and per family average.
+    public func markdown() -> String {
+        let robust = columns.contains { $0.robust && !$0.surrogate }
+        let keys = ["cnn", "transformer", "all"] + (robust ? ["robust"] : [])
+        var lines = ["| attack | " + columns.map { "\($0.name)\($0.surrogate ? "*" : "")\($0.robust ? "†" : "")" }.joined(separator: " | ")
+                     + " | CNN avg | transformer avg | overall\(robust ? " | robust avg" : "") | grad evals / image |"]
+        lines.append("|---|" + String(repeating: "---:|", count: columns.count + keys.count + 1))
+        for row in rows {
+            lines.append("| \(row.attack) | " + columns.map { row.fooled[$0.name]?.percent ?? "–" }.joined(separator: " | ") + " | "
+                         + keys.map { row.averages[$0]?.percent ?? "–" }.joined(separator: " | ")
+                         + " | \(Int(row.gradientEvaluationsPerImage.rounded())) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// One white-box evaluation repeated with several seeds: robust accuracy and the curve after
+/// each restart as mean ± std over the seeds, with every run kept.
+public struct RobustSeedSummary: Codable, Sendable {
+    public var model: String
+    public var attack: String
+    public var seeds: [UInt64]
+    public var images: Int
+    public var cleanAccuracy: Double
+    public var robustAccuracy: Spread
+    public var robustAfterRestart: [Spread]
+    public var gradientEvaluationsPerImage: Spread
+    public var seconds: Spread
+    public var runs: [RobustEvaluation]
+
+    public init(_ runs: [RobustEvaluation]) {
+        precondition(!runs.isEmpty, "RobustSeedSummary of no runs")
+        let first = runs[0]
+        model = first.model; attack = first.attack; seeds = runs.map(\.seed); images = first.images
+        cleanAccuracy = first.cleanAccuracy
+        robustAccuracy = Spread(runs.map(\.robustAccuracy))
+        robustAfterRestart = first.robustAfterRestart.indices.map { r in Spread(runs.map { $0.robustAfterRestart[r] }) }
+        gradientEvaluationsPerImage = Spread(runs.map { Double($0.gradientEvaluations) / Double(max($0.images, 1)) })
+        seconds = Spread(runs.map(\.seconds))
+        self.runs = runs
+    }
+}

@@ -1,0 +1,54 @@
+import FeintAttacks
+import FeintEval
+import Testing
+
+@Suite("Seed summaries")
+struct SeedSummaryTests {
+    @Test func spreadIsMeanAndSampleStandardDeviation() {
+        let s = Spread([0.2, 0.4, 0.6])
+        #expect(abs(s.mean - 0.4) < 1e-12)
+        #expect(abs(s.std - 0.2) < 1e-12)
+        #expect(s.min == 0.2 && s.max == 0.6 && s.runs == 3)
+        #expect(s.percent == "40.0 ± 20.0")
+        #expect(Spread([0.5]).std == 0 && Spread([0.5]).percent == "50.0")
+    }
+
+    /// One run: labels [0, 0, 0, 0]; a normal CNN target, a robust CNN target and a surrogate.
+    static func run(seed: UInt64, normal: [Int], robust: [Int]) -> TransferMatrix {
+        let run = TransferRun(firstImage: 0, labels: [0, 0, 0, 0],
+                              models: [.init(name: "cnn", family: "cnn", surrogate: false),
+                                       .init(name: "cnn-at", family: "cnn", surrogate: false, robust: true),
+                                       .init(name: "s", family: "transformer", surrogate: true)],
+                              clean: ["cnn": [0, 0, 0, 0], "cnn-at": [0, 0, 0, 0], "s": [0, 0, 0, 0]],
+                              attacks: [.init(title: "a", predictions: ["cnn": normal, "cnn-at": robust, "s": [1, 1, 1, 1]],
+                                              cost: Cost(), seconds: 1)])
+        return TransferMatrix.summarize([run], epsilon: 0.1, steps: 1, seed: seed)
+    }
+
+    @Test func robustTargetsAreAveragedApartFromTheirFamily() {
+        let m = Self.run(seed: 0, normal: [1, 1, 0, 0], robust: [1, 0, 0, 0])
+        #expect(m.rows[0].averages["cnn"] == 0.5)      // the robust CNN is not in the CNN average
+        #expect(m.rows[0].averages["robust"] == 0.25)
+        #expect(m.rows[0].averages["all"] == 0.5)
+        #expect(m.rows[0].averages["transformer"] == nil)   // the only transformer is a surrogate
+        #expect(m.markdown().contains("robust avg"))
+    }
+
+    @Test func seedsAreSummarisedPerTargetAndAverage() throws {
+        let summary = try TransferSeedSummary.summarize([Self.run(seed: 0, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0]),
+                                                        Self.run(seed: 1, normal: [1, 1, 1, 1], robust: [1, 0, 0, 0])])
+        let row = summary.rows[0]
+        #expect(row.fooled["cnn"]!.mean == 0.75 && row.fooled["cnn"]!.min == 0.5 && row.fooled["cnn"]!.max == 1)
+        #expect(row.averages["robust"]!.mean == 0.125)
+        #expect(summary.seeds == [0, 1])
+        #expect(summary.markdown().contains("75.0 ± 35.4"))
+    }
+
+    @Test func summariesRefuseMismatchedRunsAndRepeatedSeeds() {
+        let a = Self.run(seed: 0, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0])
+        #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, a]) }
+        var b = Self.run(seed: 1, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0])
+        b.rows[0].attack = "other"
+        #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, b]) }
+    }
+}
