@@ -11,13 +11,14 @@ enum RobustCommand {
                         [--odi-steps N] [--loss ce|margin|dlr] [--norm linf|l2] [--eps E]
                         [--steps K] [--step-size A] [--schedule constant|cosine] [--restarts R]
                         [--n N] [--batch B] [--seed S | --seeds S1,S2,...] [--data DIR] [--json]
-                        [--output FILE]
+                        [--output FILE] [--record]
 
     Attacks the first N Fashion-MNIST test images and reports clean accuracy, robust accuracy,
     robust accuracy after each restart, gradient evaluations spent and wall time. --json prints
     the whole result (settings, seed, per-image records); --output also writes it to FILE.
     With --seeds the evaluation runs once per seed and reports mean ± standard deviation over
-    the seeds (the JSON keeps every run).
+    the seeds (the JSON keeps every run). --record writes clean and robust accuracy, the attack
+    and this command into the model's record in Models/zoo.json (one seed only).
 
     Defaults: --attack pgd --init odi --odi-steps 2 --loss margin --norm linf --eps 0.1 --steps 20
               --step-size eps/4 --restarts 1 --n 1000 --batch 128 --seed 0 (APGD: --loss ce,
@@ -28,12 +29,13 @@ enum RobustCommand {
       feint robust --model fmnist-smallcnn --attack pgd --init uniform --restarts 5 --json
       feint robust --model fmnist-vit-p4 --attack apgd --loss dlr --steps 100
       feint robust --model fmnist-smallcnn-at --init odi --restarts 20 --seeds 0,1,2 --output odi.json
+      feint robust --model fmnist-smallcnn-at --init odi --restarts 5 --n 10000 --record
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["model", "attack", "init", "odi-steps", "loss", "norm", "eps", "steps", "step-size",
                                                       "schedule", "restarts", "n", "batch", "seed", "seeds", "data", "output", "models"],
-                                 flagOptions: ["json"])
+                                 flagOptions: ["json", "record"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         guard let modelName = args.string("model") else { throw UsageError("--model is required (see `feint zoo list`)") }
         let kind = args.string("attack") ?? "pgd"
@@ -85,6 +87,7 @@ enum RobustCommand {
         default:
             throw UsageError("--attack must be pgd, apgd or fgsm, got '\(kind)'")
         }
+        if args.flag("record") && args.string("seeds") != nil { throw UsageError("--record takes one --seed, not --seeds") }
         let store = ModelStore(args)
         let model = try store.load(modelName)
         let test = try ZooCommand.testSplit(args, models: store.directory).prefix(n)
@@ -97,6 +100,13 @@ enum RobustCommand {
             }
             runs.append(result)
             if !args.flag("json") { report(result, model: model.name, description: description, count: test.count) }
+        }
+        if args.flag("record") {
+            let command = (["feint"] + CommandLine.arguments.drop { $0 != "robust" }).joined(separator: " ")
+            try ZooManifest.recordRobust(.init(attack: description, images: test.count, seed: runs[0].seed,
+                                               cleanAccuracy: runs[0].cleanAccuracy, robustAccuracy: runs[0].robustAccuracy,
+                                               command: command), for: model.name, in: store.directory)
+            if !args.flag("json") { print("recorded in \(store.directory.appendingPathComponent("zoo.json").path)") }
         }
         if args.string("seeds") == nil {
             try emitJSON(runs[0], args)

@@ -7,7 +7,7 @@ import Testing
 /// The README's library example, as written, on the committed zoo's SmallCNN.
 @Test func readmeLibraryExample() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    FileManager.default.changeCurrentDirectoryPath(root.path)
+    _ = FileManager.default.changeCurrentDirectoryPath(root.path)
     // --- README ---
     let model = try Model.load(URL(fileURLWithPath: "Models/fmnist-smallcnn.safetensors"))
     let test = try IDX.fashionMNIST(split: .test, directory: URL(fileURLWithPath: "datasets/fashion-mnist"))

@@ -133,10 +133,21 @@ struct CLITests {
         #expect(r.out.contains("Example") || r.out.contains("example") || command == "perf")
     }
 
+    @Test func robustSeedsAreSummarised() throws {
+        let r = try feint(["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--n", "20", "--seeds", "0,1"])
+        #expect(r.code == 0)
+        #expect(r.out.contains("over seeds 0,1 (mean ± std): robust accuracy"))
+    }
+
     @Test func usageErrorsExitWithTwo() throws {
         #expect(try feint(["nonsense"]).code == 2)
         #expect(try feint(["robust", "--bogus"]).code == 2)
         #expect(try feint(["attack", "--model", "x"]).code == 2)
+        #expect(try feint(["robust", "--model", "fmnist-lenet5", "--seeds", "0,x"]).code == 2)
+        #expect(try feint(["robust", "--model", "fmnist-lenet5", "--seeds", "1,1"]).code == 2)
+        #expect(try feint(["robust", "--model", "fmnist-lenet5", "--seed", "1", "--seeds", "1,2"]).code == 2)
+        let missing = try feint(["bench", "summarize", "/nonexistent-run", "--out", "/tmp/feint-never"])
+        #expect(missing.code == 2 && missing.err.contains("results.json"))
         let top = try feint(["--help"])
         #expect(top.code == 0 && top.out.contains("Commands:"))
     }

@@ -29,6 +29,27 @@ struct ZooTests {
         #expect(record.family == family)
     }
 
+    /// Adversarially trained models carry their robust accuracy (issue: record clean and robust).
+    @Test func robustModelsRecordRobustAccuracy() {
+        for record in Self.manifest.models where record.recipe.adversarial != nil {
+            #expect(record.robust != nil, "\(record.name) has no robust accuracy (feint robust --model \(record.name) --record)")
+            if let r = record.robust { #expect(r.robustAccuracy <= r.cleanAccuracy && r.images > 0) }
+        }
+    }
+
+    @Test func robustAccuracyIsRecordedInPlace() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-zoo-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = try #require(Self.manifest.models.first)
+        try ZooManifest.update(record, in: dir)
+        let robust = ZooManifest.RobustRecord(attack: "pgd", images: 10, seed: 0, cleanAccuracy: 0.9, robustAccuracy: 0.5, command: "feint robust")
+        try ZooManifest.recordRobust(robust, for: record.name, in: dir)
+        let reloaded = try ZooManifest.load(from: dir)
+        #expect(reloaded.models.count == 1 && reloaded.models[0].robust == robust)
+        #expect(throws: ModelError.self) { try ZooManifest.recordRobust(robust, for: "no-such-model", in: dir) }
+    }
+
     /// The library example of the README, run as written (on the zoo's SmallCNN): in
     /// FeintAttacksTests, since it needs PGD.
 }

@@ -18,6 +18,8 @@ public struct ZooManifest: Codable, Sendable {
         public var trainingSeconds: Double
         public var recipe: TrainingRecipe
         public var summary: String
+        /// Robust accuracy under a white-box attack, written by `feint robust --record`.
+        public var robust: RobustRecord?
 
         public init(name: String, dataset: String, family: String, architecture: String, spec: ModelSpec, parameters: Int,
                     file: String, sha256: String, testAccuracy: Double, validationAccuracy: Double, command: String,
@@ -26,6 +28,21 @@ public struct ZooManifest: Codable, Sendable {
             self.spec = spec; self.parameters = parameters; self.file = file; self.sha256 = sha256
             self.testAccuracy = testAccuracy; self.validationAccuracy = validationAccuracy; self.command = command
             self.seed = seed; self.trainingSeconds = trainingSeconds; self.recipe = recipe; self.summary = summary
+        }
+    }
+
+    /// A robust accuracy measurement: the attack, its budget and the data it ran on.
+    public struct RobustRecord: Codable, Equatable, Sendable {
+        /// The attack's settings, as `feint robust` describes them.
+        public var attack: String
+        public var images: Int
+        public var seed: UInt64
+        public var cleanAccuracy: Double
+        public var robustAccuracy: Double
+        public var command: String
+        public init(attack: String, images: Int, seed: UInt64, cleanAccuracy: Double, robustAccuracy: Double, command: String) {
+            self.attack = attack; self.images = images; self.seed = seed; self.cleanAccuracy = cleanAccuracy
+            self.robustAccuracy = robustAccuracy; self.command = command
         }
     }
 
@@ -51,6 +68,16 @@ public struct ZooManifest: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(manifest).write(to: directory.appendingPathComponent("zoo.json"), options: .atomic)
+    }
+
+    /// Sets the robust accuracy of the model `name`, which must have a record already.
+    public static func recordRobust(_ robust: RobustRecord, for name: String, in directory: URL) throws {
+        let manifest = try load(from: directory)
+        guard var record = manifest.models.first(where: { $0.name == name }) else {
+            throw ModelError("\(name) has no record in \(directory.appendingPathComponent("zoo.json").path); train it with `feint zoo train` first")
+        }
+        record.robust = robust
+        try update(record, in: directory)
     }
 
     /// Where the zoo lives: $FEINT_MODELS, else `Models/` in the current folder, else the

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Black-box acceptance experiment (issue #5) on Fashion-MNIST: SimBA-ODS vs SimBA (pixel) vs
+# SimBA-DCT at a 10 000-query budget on 500 test images each target classifies correctly, and
+# Boundary-ODS vs Boundary (median L2 after 1 000 / 5 000 / 10 000 queries) on the first 50 of
+# them, untargeted, seed 0.
+#
+#   Models/experiments/blackbox.sh OUT_DIR [TARGET...]
+#
+# Targets: fmnist-vgg (CNN), fmnist-vit-p7 (transformer), fmnist-smallcnn-at (adversarially
+# trained). Surrogates for every target, none sharing the target's weights or CNN architecture:
+# fmnist-lenet5, fmnist-resnet8 (CNNs) and fmnist-vit-p4 (a smaller-patch ViT).
+set -euo pipefail
+out="${1:?usage: blackbox.sh OUT_DIR [TARGET...]}"; shift
+targets=("${@:-fmnist-vgg fmnist-vit-p7 fmnist-smallcnn-at}")
+feint="${FEINT:-$(dirname "$0")/../../.build/release/feint}"
+surrogates=fmnist-lenet5,fmnist-resnet8,fmnist-vit-p4
+mkdir -p "$out"
+for t in ${targets[*]}; do
+    for a in simba simba-dct simba-ods; do
+        extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
+        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n 500 --only-correct --seed 0 \
+            --output "$out/$t-$a.json"
+    done
+    for a in boundary boundary-ods; do
+        extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
+        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n 50 --only-correct --seed 0 \
+            --batch 50 --output "$out/$t-$a.json"
+    done
+done

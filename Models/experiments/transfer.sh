@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Transfer acceptance experiment (issue #6): transfer-eps8.json, transfer-eps16.json and
+# transfer-eps01.json (ε = 8/255, 16/255, 0.1; T = 10, α = ε/10, μ = 1; 1 000 Fashion-MNIST test
+# images; surrogates SmallCNN, ResNet-8, ViT-p4, MLP-Mixer; held-out targets LeNet-5, MobileNet,
+# VGG, ViT-p7 and the adversarially trained SmallCNN-AT and ViT-p7-AT), each with seeds 0, 1, 2.
+#
+#   Models/experiments/transfer.sh OUT_DIR [SEEDS] [SPECS...]
+#
+# Every run goes shard by shard (10 shards of 100 images) with --resume, so an interrupted
+# experiment continues where it stopped. Then each run is merged, and the seeds of each budget
+# summarised (mean ± std) into OUT_DIR/<spec>/summary.md.
+set -euo pipefail
+out="${1:?usage: transfer.sh OUT_DIR [SEEDS] [SPECS...]}"
+seeds="${2:-0 1 2}"
+here="$(cd "$(dirname "$0")" && pwd)"
+shift $(( $# >= 2 ? 2 : 1 ))
+specs=("${@:-$here/transfer-eps16.json $here/transfer-eps8.json $here/transfer-eps01.json}")
+feint="${FEINT:-$here/../../.build/release/feint}"
+for seed in $seeds; do
+    for spec in ${specs[*]}; do
+        name="$(basename "$spec" .json)"
+        dir="$out/$name/seed-$seed"
+        for k in $(seq 0 9); do
+            "$feint" bench run "$spec" --seed "$seed" --shard "$k/10" --out "$dir" --resume
+        done
+        "$feint" bench merge "$dir" > /dev/null
+    done
+done
+for spec in ${specs[*]}; do
+    name="$(basename "$spec" .json)"
+    runs=()
+    for seed in $seeds; do runs+=("$out/$name/seed-$seed"); done
+    "$feint" bench summarize "${runs[@]}" --out "$out/$name"
+done

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# White-box acceptance experiment (issue #4): uniform-start PGD vs ODI-PGD at R = 1, 5, 10, 20
+# restarts and APGD-CE / APGD-DLR at a matched number of gradient evaluations, on the robust
+# SmallCNN and the robust ViT, Fashion-MNIST test, ε = 0.1, K = 20, α = ε/4, margin loss,
+# 1 000 images, seeds 0, 1, 2; then the attack loop's throughput against `feint perf`.
+#
+#   Models/experiments/whitebox.sh OUT_DIR [MODEL...]
+#
+# Writes one JSON per (model, attack) to OUT_DIR and prints the summaries. The curve of a
+# 20-restart run gives R = 1, 5, 10 as well: restart r of a seed draws the same starts whether
+# or not more restarts follow. APGD runs 110 iterations, one restart: the nominal budget of
+# ODI-PGD at R = 5 (5 × (20 + 2) gradient evaluations per image).
+set -euo pipefail
+out="${1:?usage: whitebox.sh OUT_DIR [MODEL...]}"; shift
+models=("${@:-fmnist-smallcnn-at fmnist-vit-p7-at}")
+feint="${FEINT:-$(dirname "$0")/../../.build/release/feint}"
+mkdir -p "$out"
+common=(--eps 0.1 --n 1000 --batch 128 --seeds 0,1,2)
+for m in ${models[*]}; do
+    "$feint" robust --model "$m" --attack pgd --init uniform --loss margin --steps 20 --restarts 20 "${common[@]}" --output "$out/$m-pgd-uniform.json"
+    "$feint" robust --model "$m" --attack pgd --init odi --loss margin --steps 20 --restarts 20 "${common[@]}" --output "$out/$m-pgd-odi.json"
+    "$feint" robust --model "$m" --attack apgd --loss ce --steps 110 "${common[@]}" --output "$out/$m-apgd-ce.json"
+    "$feint" robust --model "$m" --attack apgd --loss dlr --steps 110 "${common[@]}" --output "$out/$m-apgd-dlr.json"
+done
+# Throughput: PGD's gradient evaluations per second at batch 128 (one restart, uniform start,
+# 1 024 images) beside `feint perf`'s attack step on the same architecture, alternated 3 times.
+for round in 1 2 3; do
+    "$feint" robust --model fmnist-smallcnn-at --attack pgd --init uniform --restarts 1 --n 1024 --batch 128 --seed 0 --json \
+        | grep '"gradientEvaluationsPerSecond"'
+    "$feint" perf --models smallcnn --batch 128 --steps attack --seconds 5
+done
