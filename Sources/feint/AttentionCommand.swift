@@ -23,7 +23,7 @@ enum AttentionCommand {
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["model", "output", "input", "n", "method", "models"], flagOptions: [])
+        let args = try Arguments(argv, valueOptions: ["model", "output", "input", "n", "method", "models", "data"], flagOptions: [])
         guard let name = args.string("model"), let outPath = args.string("output") else { throw UsageError("--model and --output are required") }
         let method = args.string("method") ?? "gradcam"
         guard ["gradcam", "rollout"].contains(method) else { throw UsageError("--method must be gradcam or rollout") }
@@ -43,7 +43,7 @@ enum AttentionCommand {
             }
         } else {
             let n = try args.int("n", default: 16)
-            let test = try ZooCommand.testSplit(args, models: dir).prefix(n)
+            let test = try DataSplits.test(args, models: dir, dataset: model.dataset).prefix(n)
             for i in 0..<test.count { images.append(("test-\(i)", test.images.rows([i]).reshaped([c, h, w]))) }
         }
         guard !images.isEmpty else { throw UsageError("no images to explain") }

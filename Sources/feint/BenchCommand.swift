@@ -83,7 +83,8 @@ enum BenchCommand {
         }
         let store = ModelStore(args)
         let load = store.load
-        let data = try ZooCommand.testSplit(args, models: store.directory)
+        let data = try DataSplits.test(args, models: store.directory,
+                                       dataset: try DataSplits.dataset(of: try (spec.surrogates + spec.targets).map(load)))
         let file = try Benchmark.runShard(spec, shard: k, of: n, models: load, data: data, directory: out, resume: args.flag("resume")) { a, done, total in
             printError("shard \(k)/\(n) \(a): \(done)/\(total) images")
         }

@@ -44,7 +44,7 @@ enum BlackBoxCommand {
         let store = ModelStore(args)
         let target = try store.load(targetName)
         let surrogates = try surrogateNames.map(store.load)
-        var test = try ZooCommand.testSplit(args, models: store.directory)
+        var test = try DataSplits.test(args, models: store.directory, dataset: try DataSplits.dataset(of: [target] + surrogates))
         if args.flag("only-correct") {
             let predictions = target.predict(test.images).argmaxLastAxis()
             test = test.subset(Array((0..<test.count).filter { predictions[$0] == test.labels[$0] }.prefix(n)))

@@ -90,7 +90,7 @@ enum RobustCommand {
         if args.flag("record") && args.string("seeds") != nil { throw UsageError("--record takes one --seed, not --seeds") }
         let store = ModelStore(args)
         let model = try store.load(modelName)
-        let test = try ZooCommand.testSplit(args, models: store.directory).prefix(n)
+        let test = try DataSplits.test(args, models: store.directory, dataset: model.dataset).prefix(n)
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         var runs: [RobustEvaluation] = []
         for seed in seeds {

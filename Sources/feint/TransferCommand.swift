@@ -51,7 +51,7 @@ enum TransferCommand {
         }
         let store = ModelStore(args)
         let surrogates = try surrogateNames.map(store.load), targets = try targetNames.map(store.load)
-        let data = try ZooCommand.testSplit(args, models: store.directory).prefix(n)
+        let data = try DataSplits.test(args, models: store.directory, dataset: try DataSplits.dataset(of: surrogates + targets)).prefix(n)
         let matrix = TransferMatrix.evaluate(attacks: attacks, surrogates: surrogates, targets: targets, data: data,
                                              batchSize: batch, seed: seed) { attack, done, total in
             printError("\(attack): \(done)/\(total) images")

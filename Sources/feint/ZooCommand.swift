@@ -16,10 +16,10 @@ enum ZooCommand {
     list   the zoo: every catalogued model, with its recorded test accuracy when trained.
     describe  the tensors of a catalogued architecture (PyTorch state_dict names and shapes) as
            a Markdown table.
-    eval   clean accuracy of trained models on the Fashion-MNIST test split (10 000 images),
-           beside the accuracy recorded in Models/zoo.json.
-    train  trains a catalogued model on the Fashion-MNIST training split (55 000 images; 5 000
-           held out for validation), reports progress on stderr, writes a checkpoint after every
+    eval   clean accuracy of trained models on their test split (10 000 images), beside the
+           accuracy recorded in Models/zoo.json.
+    train  trains a catalogued model on its training split (Fashion-MNIST: 55 000 images,
+           CIFAR-10: 45 000; 5 000 held out for validation), reports progress on stderr, writes a checkpoint after every
            epoch (default ~/.cache/feint/checkpoints/NAME.safetensors; --resume continues from it),
            then measures test accuracy, writes Models/NAME.safetensors and updates
            Models/zoo.json. An existing weights file is only replaced with --force.
@@ -27,7 +27,9 @@ enum ZooCommand {
     Options:
       --models DIR   the zoo folder (default: $FEINT_MODELS, ./Models, or the package's Models/)
       --data DIR     Fashion-MNIST IDX folder (default: /usr/share/datasets/fashion-mnist for
-                     training, the bundled datasets/fashion-mnist for evaluation)
+                     training, the bundled datasets/fashion-mnist for evaluation); for CIFAR-10
+                     models the folder holding train/ and test/ class folders (default:
+                     $FEINT_CIFAR10; decoded once into ~/.cache/feint/datasets)
       --json         print JSON instead of a table
 
     Examples:
@@ -52,13 +54,6 @@ enum ZooCommand {
         args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
     }
 
-    /// The bundled test split: `datasets/fashion-mnist` beside the zoo folder, or --data.
-    static func testSplit(_ args: Arguments, models: URL) throws -> LabeledImages {
-        let dir = args.string("data").map { URL(fileURLWithPath: $0) }
-            ?? models.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist")
-        return try IDX.fashionMNIST(split: .test, directory: dir)
-    }
-
     static func list(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["models"], flagOptions: ["json"])
         let dir = modelsDirectory(args)
@@ -68,13 +63,15 @@ enum ZooCommand {
             return 0
         }
         print("Zoo in \(dir.path)")
-        print("name               family       architecture  params    test acc  summary")
+        print("name                 family      arch         params   test acc  summary")
         for entry in Catalog.entries {
             let record = manifest.models.first { $0.name == entry.name }
             let model = try Model(name: entry.name, spec: entry.spec)
             let acc = record.map { String(format: "%6.2f %%", 100 * $0.testAccuracy) } ?? "untrained"
-            print(String(format: "%-18@ %-12@ %-13@ %8d  %9@  %@", entry.name, entry.spec.family, entry.spec.architecture,
-                         model.parameterCount, acc, entry.summary))
+            func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+            let robust = record?.robust.map { String(format: ", robust %.2f %%", 100 * $0.robustAccuracy) } ?? ""
+            print(pad(entry.name, 21) + pad(entry.spec.family, 12) + pad(entry.spec.architecture, 10)
+                  + String(format: "%9d  %9@  ", model.parameterCount, acc) + entry.summary + robust)
         }
         return 0
     }
@@ -97,12 +94,14 @@ enum ZooCommand {
         guard !args.positional.isEmpty else { throw UsageError("name at least one model (see `feint zoo list`)") }
         let dir = modelsDirectory(args)
         let manifest = try ZooManifest.load(from: dir)
-        let test = try testSplit(args, models: dir)
+        var splits: [String: LabeledImages] = [:]
         var records: [EvalRecord] = []
         for name in args.positional {
             let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
-            let start = Date()
             let model = try Model.load(url, name: name)
+            if splits[model.dataset] == nil { splits[model.dataset] = try DataSplits.test(args, models: dir, dataset: model.dataset) }
+            let test = splits[model.dataset]!
+            let start = Date()
             let acc = model.accuracy(on: test)
             let recorded = manifest.models.first { $0.name == model.name }?.testAccuracy
             records.append(EvalRecord(name: model.name, testAccuracy: acc, recorded: recorded, images: test.count,
@@ -133,12 +132,9 @@ enum ZooCommand {
         let checkpoint = args.string("checkpoint").map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/feint/checkpoints/\(entry.name).safetensors")
         try FileManager.default.createDirectory(at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let dataDir = URL(fileURLWithPath: args.string("data") ?? "/usr/share/datasets/fashion-mnist")
-        let data: LabeledImages
-        do { data = try IDX.fashionMNIST(split: .train, directory: dataDir) } catch {
-            throw ModelError("\(error)\nThe training split comes from Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) or --data DIR.")
-        }
+        let data = try DataSplits.train(args, dataset: entry.dataset)
         let model = try Model(name: entry.name, spec: entry.spec, seed: entry.recipe.seed)
+        model.dataset = entry.dataset
         let trainer = Trainer(model: model, recipe: entry.recipe, data: data)
         if let adv = entry.recipe.adversarial {
             guard let norm = Norm(rawValue: adv.norm) else { throw ModelError("unknown norm '\(adv.norm)' in the recipe") }
@@ -169,7 +165,7 @@ enum ZooCommand {
             }
         }
         let seconds = Date().timeIntervalSince(clock)
-        let test = try testSplit(args, models: dir)
+        let test = try DataSplits.test(args, models: dir, dataset: entry.dataset)
         let accuracy = model.accuracy(on: test)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

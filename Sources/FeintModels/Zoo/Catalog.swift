@@ -4,7 +4,7 @@ import Foundation
 /// A model the zoo knows how to build and train.
 public struct CatalogEntry: Sendable {
     public var name: String
-    public var dataset: String          // "fashion-mnist"
+    public var dataset: String          // "fashion-mnist" or "cifar10"
     public var spec: ModelSpec
     public var recipe: TrainingRecipe
     public var summary: String
@@ -20,6 +20,22 @@ public enum Catalog {
                           mean: fashionMean, std: fashionStd)
         configure(&s)
         return s
+    }
+
+    /// CIFAR-10 statistics of the training split (the usual constants).
+    static let cifarMean: [Float] = [0.4914, 0.4822, 0.4465], cifarStd: [Float] = [0.2470, 0.2435, 0.2616]
+
+    static func cifar(_ arch: String, _ configure: (inout ModelSpec) -> Void = { _ in }) -> ModelSpec {
+        var s = ModelSpec(architecture: arch, inputShape: CIFAR10.shape, classNames: CIFAR10.classes, mean: cifarMean, std: cifarStd)
+        configure(&s)
+        return s
+    }
+
+    /// The CIFAR-10 augmentation: random crops of the 4-pixel zero-padded image and horizontal flips.
+    static func cifarAugmented(_ base: TrainingRecipe) -> TrainingRecipe {
+        var r = base
+        r.cropPadding = 4; r.horizontalFlip = true
+        return r
     }
 
     static func sgd(epochs: Int, lr: Float) -> TrainingRecipe {
@@ -38,9 +54,9 @@ public enum Catalog {
 
     /// PGD-AT with a 7-step inner maximisation of step ε/4 (reaches the boundary from any uniform
     /// start; Madry et al. use 40 steps on MNIST: fewer steps here to fit 2-core training budgets).
-    static func adversarial(_ base: TrainingRecipe, epsilon: Float = 0.1) -> TrainingRecipe {
+    static func adversarial(_ base: TrainingRecipe, epsilon: Float = 0.1, stepSize: Float? = nil) -> TrainingRecipe {
         var r = base
-        r.adversarial = AdversarialRecipe(epsilon: epsilon, steps: 7, stepSize: epsilon / 4)
+        r.adversarial = AdversarialRecipe(epsilon: epsilon, steps: 7, stepSize: stepSize ?? epsilon / 4)
         return r
     }
 
@@ -71,6 +87,25 @@ public enum Catalog {
                      spec: fashion("vit") { $0.patchSize = 7; $0.width = 96; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 192 },
                      recipe: adversarial(adamw(epochs: 8, lr: 1e-3)),
                      summary: "ViT patch 7, PGD adversarial training at L∞ ε = 0.1 (7 steps of 0.025)"),
+        // CIFAR-10 (3×32×32): three CNNs, three token-mixing models, one adversarially trained ResNet.
+        CatalogEntry(name: "cifar10-resnet20", dataset: "cifar10", spec: cifar("resnet") { $0.blocksPerStage = 3; $0.width = 16 },
+                     recipe: cifarAugmented(sgd(epochs: 30, lr: 0.1)), summary: "ResNet-20 (widths 16/32/64, BatchNorm)"),
+        CatalogEntry(name: "cifar10-vgg", dataset: "cifar10", spec: cifar("vgg") { $0.widths = [32, 64, 128] },
+                     recipe: cifarAugmented(sgd(epochs: 20, lr: 0.05)), summary: "VGG-style, 6 conv3×3 + BatchNorm, widths 32/64/128"),
+        CatalogEntry(name: "cifar10-mobilenet", dataset: "cifar10", spec: cifar("mobilenet"),
+                     recipe: cifarAugmented(sgd(epochs: 20, lr: 0.1)), summary: "MobileNet-v1-style, 5 depthwise-separable blocks"),
+        CatalogEntry(name: "cifar10-vit-p4", dataset: "cifar10",
+                     spec: cifar("vit") { $0.patchSize = 4; $0.width = 128; $0.depth = 6; $0.heads = 4; $0.mlpHidden = 256 },
+                     recipe: cifarAugmented(adamw(epochs: 30, lr: 1e-3)), summary: "ViT, patch 4 (64 tokens), width 128, depth 6, 4 heads"),
+        CatalogEntry(name: "cifar10-vit-p4-small", dataset: "cifar10",
+                     spec: cifar("vit") { $0.patchSize = 4; $0.width = 96; $0.depth = 4; $0.heads = 4; $0.mlpHidden = 192 },
+                     recipe: cifarAugmented(adamw(epochs: 30, lr: 1e-3)), summary: "ViT, patch 4 (64 tokens), width 96, depth 4, 4 heads"),
+        CatalogEntry(name: "cifar10-mixer", dataset: "cifar10",
+                     spec: cifar("mixer") { $0.patchSize = 4; $0.width = 128; $0.depth = 6; $0.tokenHidden = 64; $0.mlpHidden = 256 },
+                     recipe: cifarAugmented(adamw(epochs: 30, lr: 1e-3)), summary: "MLP-Mixer, patch 4, width 128, depth 6"),
+        CatalogEntry(name: "cifar10-resnet20-at", dataset: "cifar10", spec: cifar("resnet") { $0.blocksPerStage = 3; $0.width = 16 },
+                     recipe: adversarial(cifarAugmented(sgd(epochs: 30, lr: 0.1)), epsilon: 8.0 / 255, stepSize: 2.0 / 255),
+                     summary: "ResNet-20, PGD adversarial training at L∞ ε = 8/255 (7 steps of 2/255, Madry et al.)"),
     ]
 
     public static func entry(_ name: String) throws -> CatalogEntry {

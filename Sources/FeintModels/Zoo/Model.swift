@@ -11,6 +11,9 @@ public final class Model: Layer, Classifying {
     /// The training recipe read from the weights file's metadata (nil for a fresh model or a
     /// file without one).
     public internal(set) var recipe: TrainingRecipe?
+    /// The data set the model classifies ("fashion-mnist" or "cifar10"); saved in the metadata
+    /// as `feint.dataset` (files without it are Fashion-MNIST models).
+    public var dataset = "fashion-mnist"
     /// Trained adversarially (the recipe has an inner maximisation).
     public var isAdversariallyTrained: Bool { recipe?.adversarial != nil }
     private let mean: Variable, invStd: Variable   // [1, C, 1, 1]
@@ -77,6 +80,7 @@ public final class Model: Layer, Classifying {
         }
         let model = try Model(name: name ?? url.deletingPathExtension().lastPathComponent, spec: spec)
         try model.loadState(file, fileName: url.path)
+        model.dataset = file.metadata["feint.dataset"] ?? "fashion-mnist"
         model.recipe = file.metadata["feint.recipe"].flatMap { try? JSONDecoder().decode(TrainingRecipe.self, from: Data($0.utf8)) }
         return model
     }
@@ -105,6 +109,7 @@ public final class Model: Layer, Classifying {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var metadata = extra
+        metadata["feint.dataset"] = dataset
         metadata["feint.spec"] = String(decoding: try encoder.encode(spec), as: UTF8.self)
         metadata["architecture"] = spec.architecture
         metadata["input_shape"] = spec.inputShape.map(String.init).joined(separator: ",")

@@ -1,0 +1,59 @@
+import FeintModels
+import Foundation
+
+/// Where the commands find a model's data: Fashion-MNIST from IDX files, CIFAR-10 from image
+/// class folders (decoded once into a cache, see `CIFAR10`).
+enum DataSplits {
+    static let datasets = ["fashion-mnist", "cifar10"]
+
+    /// The one data set of `models`, or a usage error when they disagree.
+    static func dataset(of models: [Model]) throws -> String {
+        let found = Set(models.map(\.dataset))
+        guard found.count <= 1 else {
+            throw UsageError("the models classify different data sets (\(found.sorted().joined(separator: ", "))): "
+                             + models.map { "\($0.name): \($0.dataset)" }.joined(separator: ", "))
+        }
+        return found.first ?? "fashion-mnist"
+    }
+
+    /// The test split: Fashion-MNIST from --data or `datasets/fashion-mnist` beside the zoo folder;
+    /// CIFAR-10 from --data DIR or $FEINT_CIFAR10 (a folder holding train/ and test/).
+    static func test(_ args: Arguments, models: URL, dataset: String) throws -> LabeledImages {
+        switch dataset {
+        case "fashion-mnist":
+            let dir = args.string("data").map { URL(fileURLWithPath: $0) }
+                ?? models.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist")
+            return try IDX.fashionMNIST(split: .test, directory: dir)
+        case "cifar10":
+            return try cifar10(args, split: "test")
+        default:
+            throw UsageError("unknown data set '\(dataset)' (\(datasets.joined(separator: ", ")))")
+        }
+    }
+
+    /// The training split: Fashion-MNIST from --data or Debian's dataset-fashion-mnist; CIFAR-10
+    /// as for `test`.
+    static func train(_ args: Arguments, dataset: String) throws -> LabeledImages {
+        switch dataset {
+        case "fashion-mnist":
+            let dir = URL(fileURLWithPath: args.string("data") ?? "/usr/share/datasets/fashion-mnist")
+            do { return try IDX.fashionMNIST(split: .train, directory: dir) } catch {
+                throw ModelError("\(error)\nThe training split comes from Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) or --data DIR.")
+            }
+        case "cifar10":
+            return try cifar10(args, split: "train")
+        default:
+            throw UsageError("unknown data set '\(dataset)' (\(datasets.joined(separator: ", ")))")
+        }
+    }
+
+    static func cifar10(_ args: Arguments, split: String) throws -> LabeledImages {
+        guard let path = args.string("data") ?? ProcessInfo.processInfo.environment["FEINT_CIFAR10"] else {
+            throw UsageError("CIFAR-10 models need --data DIR or FEINT_CIFAR10=DIR: a folder holding train/ and test/ with one "
+                             + "subfolder per class (\(CIFAR10.classes.joined(separator: ", ")))")
+        }
+        return try CIFAR10.load(split: split, directory: URL(fileURLWithPath: path)) { done, total in
+            printError("decoding CIFAR-10 \(split): \(done)/\(total) images (cached for later runs)")
+        }
+    }
+}
