@@ -9,7 +9,7 @@ import Foundation
 ///  "attacks": [{"name": "namea", "eps": 0.0314, "steps": 10}]}
 public struct BenchSpec: Codable, Sendable {
     public var name: String
-    /// Images from the start of the Fashion-MNIST test split.
+    /// Images from the start of the models' test split.
     public var images: Int
     public var batch: Int = 50
     public var seed: UInt64 = 0
@@ -109,7 +109,7 @@ public enum Benchmark {
     public static func writeReports(_ matrix: TransferMatrix, spec: BenchSpec, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try encoder().encode(matrix).write(to: directory.appendingPathComponent("results.json"), options: .atomic)
-        let md = "# \(spec.name)\n\n`fooled` (%) on \(matrix.images) Fashion-MNIST test images, seed \(spec.seed); * = surrogate (white-box).\n\n"
+        let md = "# \(spec.name)\n\n`fooled` (%) on \(matrix.images) test images, seed \(spec.seed); * = surrogate (white-box), † = adversarially trained.\n\n"
             + matrix.markdown() + "\n"
         try Data(md.utf8).write(to: directory.appendingPathComponent("results.md"), options: .atomic)
         var csv = "attack,model,surrogate,family,clean_accuracy,fooled,fooled_of_correct,changed,gradient_evaluations,seconds\n"

@@ -135,7 +135,7 @@ enum BenchCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: out.appendingPathComponent("summary.json"), options: .atomic)
-        let md = "`fooled` (%) on \(summary.images) Fashion-MNIST test images, ε = \(summary.epsilon), T = \(summary.steps), "
+        let md = "`fooled` (%) on \(summary.images) test images, ε = \(summary.epsilon), T = \(summary.steps), "
             + "mean ± std over seeds \(summary.seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n"
             + summary.markdown() + "\n"
         try Data(md.utf8).write(to: out.appendingPathComponent("summary.md"), options: .atomic)

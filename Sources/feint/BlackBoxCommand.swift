@@ -11,8 +11,8 @@ enum BlackBoxCommand {
                           [--surrogates A,B,...] [--budget Q] [--n N] [--seed S] [--targeted]
                           [--only-correct] [--batch B] [--data DIR] [--json] [--output FILE]
 
-    Attacks the first N Fashion-MNIST test images (with --only-correct: the first N the target
-    classifies correctly) through a query oracle of the target: scores for SimBA, top-1 labels for
+    Attacks the first N test images of the target's data set (with --only-correct: the first N
+    the target classifies correctly) through a query oracle of the target: scores for SimBA, top-1 labels for
     Boundary. Every query counts, the first clean one included. Prints the success rate at the
     budget, mean and median queries over successes, the median L2 of successful perturbations,
     and for Boundary the median L2 after 1 000 / 5 000 / 10 000 queries.

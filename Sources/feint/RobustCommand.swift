@@ -13,8 +13,9 @@ enum RobustCommand {
                         [--n N] [--batch B] [--seed S | --seeds S1,S2,...] [--data DIR] [--json]
                         [--output FILE] [--record]
 
-    Attacks the first N Fashion-MNIST test images and reports clean accuracy, robust accuracy,
-    robust accuracy after each restart, gradient evaluations spent and wall time. --json prints
+    Attacks the first N test images of the model's data set (Fashion-MNIST, or CIFAR-10 with
+    --data DIR) and reports clean accuracy, robust accuracy, robust accuracy after each restart,
+    gradient evaluations spent and wall time. --json prints
     the whole result (settings, seed, per-image records); --output also writes it to FILE.
     With --seeds the evaluation runs once per seed and reports mean ± standard deviation over
     the seeds (the JSON keeps every run). --record writes clean and robust accuracy, the attack
