@@ -88,7 +88,10 @@ struct BlackBoxTests {
             // The distance curve never grows.
             let c = r.curve[i].filter(\.isFinite)
             #expect(zip(c, c.dropFirst()).allSatisfy { $0 >= $1 })
+            #expect(r.queries[i] >= 1 && r.queries[i] <= oracle.queries[i])
         }
+        // Queries to the first success count up to the start, not the walk that follows it.
+        #expect((0..<12).contains { r.success[$0] && r.queries[$0] < oracle.queries[$0] })
         #expect(r.success.filter { $0 }.count >= 6)
     }
 

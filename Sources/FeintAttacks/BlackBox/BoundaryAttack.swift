@@ -51,6 +51,9 @@ public struct BoundaryAttack: Sendable {
         } else {
             initialise(oracle, images, goal, &adversarial, &found, &generator)
         }
+        // First success = the starting adversarial is ready (noise search and line search counted);
+        // an image without one reports every query it spent.
+        let firstSuccess = oracle.queries
         for i in all { record(i) }
         var spherical = [Float](repeating: sphericalStep, count: n), source = [Float](repeating: sourceStep, count: n)
         var sphericalStats = all.map { _ in [Bool]() }, sourceStats = all.map { _ in [Bool]() }
@@ -105,7 +108,8 @@ public struct BoundaryAttack: Sendable {
         }
         let delta = adversarial - images
         let l2 = all.map { found[$0] ? delta.rowNorms()[$0] : .infinity }
-        return BlackBoxResult(adversarial: adversarial, success: found, queries: oracle.queries, l2: l2,
+        let queries = all.map { found[$0] ? firstSuccess[$0] : oracle.queries[$0] }
+        return BlackBoxResult(adversarial: adversarial, success: found, queries: queries, l2: l2,
                               linf: all.map { found[$0] ? delta.rowMaxAbs()[$0] : .infinity }, curve: curve)
     }
 
