@@ -28,8 +28,13 @@ public struct RobustEvaluation: Codable, Sendable {
     public var robustAfterRestart: [Double]
     public var gradientEvaluations: Int
     public var forwardPasses: Int
+    /// Wall time of the whole evaluation (data, attack, re-measured predictions).
     public var seconds: Double
     public var gradientEvaluationsPerSecond: Double
+    /// Wall time inside the attack's `run` alone, and the gradient evaluations per second of
+    /// that time: the attack loop's own throughput, comparable with `feint perf`'s attack step.
+    public var attackSeconds: Double
+    public var attackGradientEvaluationsPerSecond: Double
     public var samples: [Sample]
 }
 
@@ -49,12 +54,15 @@ public enum RobustAccuracy {
         var remaining: [Double] = []
         var cost = Cost()
         let start = Date()
+        var attackSeconds = 0.0
         var batchStart = 0, batchIndex: UInt64 = 0
         while batchStart < n {
             let end = min(n, batchStart + batchSize)
             let (x, labels) = data.batch(batchStart..<end)
             var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
+            let attackStart = Date()
             let result = attack.run(on: model, images: x, goal: .untargeted(labels: labels), generator: &generator)
+            attackSeconds += Date().timeIntervalSince(attackStart)
             cost = cost + result.cost
             let clean = model.logits(Variable(x)).value.argmaxLastAxis()
             let adversarial = model.logits(Variable(result.adversarial)).value.argmaxLastAxis()
@@ -80,6 +88,8 @@ public enum RobustAccuracy {
                                 robustAfterRestart: remaining.map { $0 / Double(max(n, 1)) },
                                 gradientEvaluations: cost.gradientEvaluations, forwardPasses: cost.forwardPasses,
                                 seconds: seconds, gradientEvaluationsPerSecond: Double(cost.gradientEvaluations) / max(seconds, 1e-9),
+                                attackSeconds: attackSeconds,
+                                attackGradientEvaluationsPerSecond: Double(cost.gradientEvaluations) / max(attackSeconds, 1e-9),
                                 samples: samples)
     }
 }

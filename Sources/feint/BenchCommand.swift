@@ -73,13 +73,11 @@ enum BenchCommand {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let specCopy = out.appendingPathComponent("spec.json")
         if FileManager.default.fileExists(atPath: specCopy.path) {
-            guard let existing = try? BenchSpec.load(specCopy), try JSONEncoder().encode(existing) == (try JSONEncoder().encode(spec)) else {
+            guard let existing = try? BenchSpec.load(specCopy), try existing.sameRun(as: spec) else {
                 throw UsageError("\(out.path) holds a different spec; choose another --out")
             }
         } else {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(spec).write(to: specCopy, options: .atomic)
+            try spec.canonicalJSON().write(to: specCopy, options: .atomic)
         }
         let store = ModelStore(args)
         let load = store.load

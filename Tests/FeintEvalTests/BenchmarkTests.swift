@@ -74,6 +74,16 @@ struct BenchmarkTests {
         #expect(throws: (any Error).self) { try JSONDecoder().decode(BenchSpec.self, from: Data(#"{"name": "x"}"#.utf8)) }
     }
 
+    @Test func aSpecWrittenAndReadBackIsTheSameRun() throws {
+        let url = temporary()
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Self.spec.canonicalJSON().write(to: url)
+        for _ in 0..<5 { #expect(try BenchSpec.load(url).sameRun(as: Self.spec)) }
+        var other = Self.spec
+        other.seed += 1
+        #expect(try !other.sameRun(as: Self.spec))
+    }
+
     @Test func metricsFollowTheirDefinitions() throws {
         // Two images, one model: clean predictions [0, 1] for labels [0, 0]; adversarial [1, 1].
         let run = TransferRun(firstImage: 0, labels: [0, 0],
