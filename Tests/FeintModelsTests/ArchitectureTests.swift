@@ -15,7 +15,8 @@ struct ArchitectureTests {
         if spec.family == "cnn" {
             #expect(out.features.value.rank == 4 && out.features.shape[0] == 2)
         } else {
-            let tokens = (28 / spec.patchSize!) * (28 / spec.patchSize!)
+            let side = spec.inputShape[1] / spec.patchSize!
+            let tokens = side * side
             let cls = spec.architecture == "vit" ? 1 : 0
             #expect(out.features.shape == [2, tokens + cls, spec.width!])
             #expect(out.attention.count == (spec.architecture == "vit" ? spec.depth! : 0))
