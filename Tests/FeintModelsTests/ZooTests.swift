@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// The committed zoo: every model listed in Models/zoo.json loads, matches its checksum and
-/// reproduces its recorded test accuracy on the bundled Fashion-MNIST test split.
+/// reproduces its recorded test accuracy on its test split (Fashion-MNIST bundled; CIFAR-10 from
+/// the JPEG folders beside the project).
 @Suite("Committed zoo")
 struct ZooTests {
     static let models = repositoryRoot.appendingPathComponent("Models")
@@ -21,7 +22,19 @@ struct ZooTests {
         #expect(SHA256.hex([UInt8](try Data(contentsOf: url))) == record.sha256)
         let model = try Model.load(url, name: name)
         #expect(model.spec == record.spec && model.parameterCount == record.parameters)
-        let test = try IDX.fashionMNIST(split: .test, directory: repositoryRoot.appendingPathComponent("datasets/fashion-mnist"))
+        #expect(model.dataset == record.dataset)
+        let test: LabeledImages
+        switch record.dataset {
+        case "cifar10":
+            // The CIFAR-10 JPEG copy lives beside the project (or at $FEINT_CIFAR10), never in it.
+            let dir = ProcessInfo.processInfo.environment["FEINT_CIFAR10"].map { URL(fileURLWithPath: $0) }
+                ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10")
+            try #require(FileManager.default.fileExists(atPath: dir.appendingPathComponent("test").path),
+                         "\(name) needs the CIFAR-10 test folder at \(dir.path) (or FEINT_CIFAR10)")
+            test = try CIFAR10.load(split: "test", directory: dir)
+        default:
+            test = try IDX.fashionMNIST(split: .test, directory: repositoryRoot.appendingPathComponent("datasets/fashion-mnist"))
+        }
         let accuracy = model.accuracy(on: test)
         // Different BLAS kernels or thread counts may flip a handful of borderline predictions.
         #expect(abs(accuracy - record.testAccuracy) <= 0.001, "\(name): measured \(accuracy), recorded \(record.testAccuracy)")
