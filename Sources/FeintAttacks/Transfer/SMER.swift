@@ -7,7 +7,8 @@ import FeintModels
 /// the N surrogates. Inner step j attacks one model n with the current ensemble weight w_n (init 1):
 ///   G_in += norm1(∇ₓ CE(w_n·f_n(x_in), y));  x_in = Clip(x_in + β·sign(G_in));
 /// then the weights take one SGD step (lr 2e-2, weight decay 2e-3) that raises the ensemble loss
-/// CE(Σ_k w_k f_k(x_in)/N, y) (N forwards, no input gradient). Outer:
+/// CE(Σ_k w_k f_k(x_in)/N, y) (N forwards, no input gradient; without DI the next inner step's
+/// model keeps its forward graph, so its gradient costs a backward pass only). Outer:
 ///   G = μ·G + norm1(G_in);  x_{t+1} = Clip(x_t + α·sign(G)).   β = α.
 public struct SMER: TransferAttack {
     public var settings: TransferSettings
@@ -25,14 +26,33 @@ public struct SMER: TransferAttack {
         for _ in 0..<settings.steps {
             var xIn = adv, gIn = Tensor(zeros: images.shape)
             var weights = [Float](repeating: 1, count: n)
-            for model in innerOrder(models: n, &generator) {
+            let order = innerOrder(models: n, &generator)
+            // The next inner step's model, forwarded during the reweighing with its graph kept: its
+            // gradient then needs only the backward pass (without DI its input is exactly x_in).
+            var recorded: (input: Variable, logits: Variable)? = nil
+            for (j, model) in order.enumerated() {
                 let w = weights[model]
-                let grad = crossEntropyGradient({ surrogates[model].logits($0) * w }, at: xIn, labels: labels, settings: settings,
+                let grad: Tensor
+                if let r = recorded {
+                    let loss = crossEntropy(r.logits * w, labels: labels, reduction: .sum)
+                    cost.gradientEvaluations += batch
+                    grad = loss.gradients(wrt: [r.input])[0]
+                } else {
+                    grad = crossEntropyGradient({ surrogates[model].logits($0) * w }, at: xIn, labels: labels, settings: settings,
                                                 generator: &generator, cost: &cost)
+                }
+                recorded = nil
                 gIn += norm1(settings.smooth(grad))
                 xIn = threat.project(xIn + gIn.sign() * settings.stepSize, around: images)
                 // Reweigh: ascend CE(Σ w_k f_k / N) in w.
-                let logits = surrogates.map { $0.logits(Variable(xIn)).value }
+                let next = j + 1 < order.count && settings.diversityProbability == 0 ? order[j + 1] : nil
+                let logits = (0..<n).map { k -> Tensor in
+                    guard k == next else { return surrogates[k].logits(Variable(xIn)).value }
+                    let input = Variable(xIn, requiresGrad: true)
+                    let out = surrogates[k].logits(input)
+                    recorded = (input, out)
+                    return out.value
+                }
                 cost.forwardPasses += batch * n
                 let wv = Variable(Tensor(shape: [n], scalars: weights), requiresGrad: true)
                 var mixed: Variable? = nil
