@@ -13,17 +13,19 @@ set -euo pipefail
 out="${1:?usage: blackbox.sh OUT_DIR [TARGET...]}"; shift
 targets=("${@:-fmnist-vgg fmnist-vit-p7 fmnist-smallcnn-at}")
 feint="${FEINT:-$(dirname "$0")/../../.build/release/feint}"
-surrogates=fmnist-lenet5,fmnist-resnet8,fmnist-vit-p4
+# SURROGATES and DATA (see whitebox.sh) override the Fashion-MNIST defaults for other zoos.
+surrogates="${SURROGATES:-fmnist-lenet5,fmnist-resnet8,fmnist-vit-p4}"
+data=(); if [[ -n "${DATA:-}" ]]; then data=(--data "$DATA"); fi
 mkdir -p "$out"
 for t in ${targets[*]}; do
     for a in simba simba-dct simba-ods; do
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
         "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n 500 --only-correct --seed 0 \
-            --output "$out/$t-$a.json"
+            "${data[@]}" --output "$out/$t-$a.json"
     done
     for a in boundary boundary-ods; do
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
         "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-50}" --only-correct \
-            --seed 0 --batch 50 --output "$out/$t-$a.json"
+            --seed 0 --batch 50 "${data[@]}" --output "$out/$t-$a.json"
     done
 done

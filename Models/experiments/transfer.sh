@@ -16,12 +16,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 shift $(( $# >= 2 ? 2 : 1 ))
 specs=("${@:-$here/transfer-eps16.json $here/transfer-eps8.json $here/transfer-eps01.json}")
 feint="${FEINT:-$here/../../.build/release/feint}"
+data=(); if [[ -n "${DATA:-}" ]]; then data=(--data "$DATA"); fi   # CIFAR-10 specs: DATA=DIR
 for seed in $seeds; do
     for spec in ${specs[*]}; do
         name="$(basename "$spec" .json)"
         dir="$out/$name/seed-$seed"
         for k in $(seq 0 9); do
-            "$feint" bench run "$spec" --seed "$seed" --shard "$k/10" --out "$dir" --resume
+            "$feint" bench run "$spec" --seed "$seed" --shard "$k/10" --out "$dir" --resume "${data[@]}"
         done
         "$feint" bench merge "$dir" > /dev/null
     done

@@ -6,6 +6,8 @@
 #
 #   Models/experiments/whitebox.sh OUT_DIR [MODEL...]
 #
+# EPS (default 0.1) sets ε, e.g. EPS=0.0313725 (8/255) for CIFAR-10 models, which also need
+# --data: pass it as DATA=DIR (the folder holding train/ and test/).
 # Writes one JSON per (model, attack) to OUT_DIR and prints the summaries. The curve of a
 # 20-restart run gives R = 1, 5, 10 as well: restart r of a seed draws the same starts whether
 # or not more restarts follow. APGD runs 110 iterations, one restart: the nominal budget of
@@ -15,7 +17,8 @@ out="${1:?usage: whitebox.sh OUT_DIR [MODEL...]}"; shift
 models=("${@:-fmnist-smallcnn-at fmnist-vit-p7-at}")
 feint="${FEINT:-$(dirname "$0")/../../.build/release/feint}"
 mkdir -p "$out"
-common=(--eps 0.1 --n 1000 --batch 128 --seeds 0,1,2)
+common=(--eps "${EPS:-0.1}" --n 1000 --batch 128 --seeds 0,1,2)
+if [[ -n "${DATA:-}" ]]; then common+=(--data "$DATA"); fi
 for m in ${models[*]}; do
     "$feint" robust --model "$m" --attack pgd --init uniform --loss margin --steps 20 --restarts 20 "${common[@]}" --output "$out/$m-pgd-uniform.json"
     "$feint" robust --model "$m" --attack pgd --init odi --loss margin --steps 20 --restarts 20 "${common[@]}" --output "$out/$m-pgd-odi.json"
