@@ -14,8 +14,9 @@ import FeintModels
 ///   candidate = x_s moved toward x by source_step·‖d‖ (corrected for clipping), clipped;
 ///   one query; accept when adversarial and closer than x_a.
 /// Every 10 steps the spherical candidate is also queried, and the step sizes adapt by 1.5:
-/// spherical_step up when > 50 % of the last 100 spherical candidates were adversarial, down when
-/// < 20 %; source_step up when > 25 % of the last 30 candidates were, down when < 10 %.
+/// both steps up when > 50 % of the last 100 spherical candidates were adversarial, both down
+/// when < 20 % (as Foolbox); source_step alone up when > 25 % of the last 30 candidates were,
+/// down when < 10 %.
 /// Defaults spherical_step = source_step = 0.01; a run stops at the budget or when
 /// source_step < 1e-7. Batched: every image has its own state, step sizes and counter.
 public struct BoundaryAttack: Sendable {
@@ -93,8 +94,9 @@ public struct BoundaryAttack: Sendable {
                     sourceStats[i].append(isAdv[k]); if sourceStats[i].count > 30 { sourceStats[i].removeFirst() }
                     if sphericalStats[i].count == 100 {
                         let p = Float(sphericalStats[i].filter { $0 }.count) / 100
-                        if p > 0.5 { spherical[i] *= stepAdaptation; sphericalStats[i] = [] }
-                        else if p < 0.2 { spherical[i] /= stepAdaptation; sphericalStats[i] = [] }
+                        // As Foolbox: the spherical success rate scales both steps.
+                        if p > 0.5 { spherical[i] *= stepAdaptation; source[i] *= stepAdaptation; sphericalStats[i] = [] }
+                        else if p < 0.2 { spherical[i] /= stepAdaptation; source[i] /= stepAdaptation; sphericalStats[i] = [] }
                     }
                     if sourceStats[i].count == 30 {
                         let p = Float(sourceStats[i].filter { $0 }.count) / 30
