@@ -50,11 +50,7 @@ public struct BenchSpec: Codable, Sendable {
 
     /// The spec as pretty JSON with sorted keys: the same spec always gives the same bytes
     /// (an unsorted encoder may order keys differently from one run to the next).
-    public func canonicalJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func canonicalJSON() throws -> Data { try Benchmark.encoder().encode(self) }
 
     /// Whether `other` describes the same run (same data, models, attacks and seed).
     public func sameRun(as other: BenchSpec) throws -> Bool { try canonicalJSON() == other.canonicalJSON() }

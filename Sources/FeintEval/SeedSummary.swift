@@ -43,12 +43,23 @@ public struct TransferSeedSummary: Codable, Sendable {
                                    columns: first.columns, rows: rows)
     }
 
+    /// summary.json and summary.md in `directory`.
+    public func write(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Benchmark.encoder().encode(self).write(to: directory.appendingPathComponent("summary.json"), options: .atomic)
+        try Data(report.utf8).write(to: directory.appendingPathComponent("summary.md"), options: .atomic)
+    }
+
+    /// The Markdown report: what was summarised, then the table.
+    public var report: String {
+        "`fooled` (%) on \(images) test images, ε = \(epsilon), T = \(steps), mean ± std over seeds "
+            + "\(seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n" + markdown() + "\n"
+    }
+
     /// `fooled` (%) as mean ± std per target and per family average.
     public func markdown() -> String {
-        let robust = columns.contains { $0.robust && !$0.surrogate }
-        let keys = ["cnn", "transformer", "all"] + (robust ? ["robust"] : [])
-        var lines = ["| attack | " + columns.map { "\($0.name)\($0.surrogate ? "*" : "")\($0.robust ? "†" : "")" }.joined(separator: " | ")
-                     + " | CNN avg | transformer avg | overall\(robust ? " | robust avg" : "") | grad evals / image |"]
+        let keys = TransferMatrix.averageKeys(columns)
+        var lines = [TransferMatrix.tableHeader(columns) + " | grad evals / image |"]
         lines.append("|---|" + String(repeating: "---:|", count: columns.count + keys.count + 1))
         for row in rows {
             lines.append("| \(row.attack) | " + columns.map { row.fooled[$0.name]?.percent ?? "–" }.joined(separator: " | ") + " | "

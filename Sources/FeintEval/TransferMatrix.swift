@@ -95,10 +95,8 @@ public struct TransferMatrix: Codable, Sendable {
     /// The `fooled` matrix as a Markdown table (percent), white-box columns marked with *, robust
     /// (adversarially trained) targets with †; a "robust avg" column when there are any.
     public func markdown() -> String {
-        let robust = columns.contains { $0.robust && !$0.surrogate }
-        let averageKeys = ["cnn", "transformer", "all"] + (robust ? ["robust"] : [])
-        var lines = ["| attack | " + columns.map { "\($0.name)\($0.surrogate ? "*" : "")\($0.robust ? "†" : "")" }.joined(separator: " | ")
-                     + " | CNN avg | transformer avg | overall\(robust ? " | robust avg" : "") | grad evals / image | seconds |"]
+        let averageKeys = Self.averageKeys(columns)
+        var lines = [Self.tableHeader(columns) + " | grad evals / image | seconds |"]
         lines.append("|---|" + String(repeating: "---:|", count: columns.count + averageKeys.count + 2))
         lines.append("| clean accuracy | " + columns.map { String(format: "%.1f", 100 * $0.cleanAccuracy) }.joined(separator: " | ")
                      + String(repeating: " |", count: averageKeys.count + 2) + " |")
@@ -109,6 +107,21 @@ public struct TransferMatrix: Codable, Sendable {
                          + "\(row.cost.gradientEvaluations / max(images, 1)) | \(String(format: "%.0f", row.seconds)) |")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension TransferMatrix {
+    /// The averages a table shows: per family and overall, plus "robust" when a held-out target is
+    /// adversarially trained.
+    static func averageKeys(_ columns: [Column]) -> [String] {
+        ["cnn", "transformer", "all"] + (columns.contains { $0.robust && !$0.surrogate } ? ["robust"] : [])
+    }
+
+    /// "| attack | model* | … | CNN avg | transformer avg | overall [| robust avg]" (* surrogate,
+    /// † adversarially trained), without the closing cost columns.
+    static func tableHeader(_ columns: [Column]) -> String {
+        "| attack | " + columns.map { "\($0.name)\($0.surrogate ? "*" : "")\($0.robust ? "†" : "")" }.joined(separator: " | ")
+            + " | CNN avg | transformer avg | overall" + (averageKeys(columns).contains("robust") ? " | robust avg" : "")
     }
 }
 

@@ -129,15 +129,8 @@ enum BenchCommand {
         }
         let summary = try TransferSeedSummary.summarize(matrices)
         let out = URL(fileURLWithPath: outPath)
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(summary).write(to: out.appendingPathComponent("summary.json"), options: .atomic)
-        let md = "`fooled` (%) on \(summary.images) test images, ε = \(summary.epsilon), T = \(summary.steps), "
-            + "mean ± std over seeds \(summary.seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n"
-            + summary.markdown() + "\n"
-        try Data(md.utf8).write(to: out.appendingPathComponent("summary.md"), options: .atomic)
-        print(md)
+        try summary.write(to: out)
+        print(summary.report)
         print("summary in \(out.path): summary.json, summary.md")
         return 0
     }
