@@ -47,6 +47,21 @@ public enum FastMath {
         return s
     }
 
+    /// Σ (p[i] − c)², eight lanes at a time: the second pass of a two-pass variance.
+    @inlinable @inline(__always)
+    public static func sumOfSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, from c: Float) -> Float {
+        var acc = SIMD8<Float>(), i = 0
+        let center = SIMD8<Float>(repeating: c)
+        while i + 8 <= n {
+            let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - center
+            acc += d * d
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { let d = p[i] - c; s += d * d; i += 1 }
+        return s
+    }
+
     /// max p[0..<n] (n ≥ 1), eight lanes at a time.
     @inlinable @inline(__always)
     public static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {

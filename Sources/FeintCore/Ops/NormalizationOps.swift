@@ -27,12 +27,7 @@ public func batchNorm(_ x: Variable, weight: Variable, bias: Variable,
                         for i in 0..<n { s += Double(FastMath.sum(src.value + (i * c + ch) * plane, plane)) }
                         let mu = Float(s / Double(m))
                         var ss: Double = 0
-                        for i in 0..<n {
-                            let row = src.value + (i * c + ch) * plane
-                            var acc: Float = 0
-                            for p in 0..<plane { let d = row[p] - mu; acc += d * d }
-                            ss += Double(acc)
-                        }
+                        for i in 0..<n { ss += Double(FastMath.sumOfSquaredDeviations(src.value + (i * c + ch) * plane, plane, from: mu)) }
                         mb.value[ch] = mu
                         vb.value[ch] = ss / Double(m)
                     }
@@ -83,16 +78,16 @@ public func batchNorm(_ x: Variable, weight: Variable, bias: Variable,
                         }
                         dg.value[ch] = Float(sgx); dbeta.value[ch] = Float(sg)
                         guard wantX, let dxp = db.value else { continue }
+                        // Training: dx = k·(g − mean g − x̂·mean(g·x̂)) = k·g + b·x + c0, k = γ·istd;
+                        // evaluation: dx = k·g.
                         let k = gamma[ch] * istd[ch]
                         let (meanG, meanGX) = (Float(sg / Double(m)), Float(sgx / Double(m)))
+                        let b = training ? -k * istd[ch] * meanGX : 0
+                        let c0 = training ? -k * meanG - b * mu[ch] : 0
                         for i in 0..<n {
                             let off = (i * c + ch) * plane
                             let (gr, xr, dr) = (gb.value + off, xb.value + off, dxp + off)
-                            if training {
-                                for p in 0..<plane { dr[p] = k * (gr[p] - meanG - (xr[p] - mu[ch]) * istd[ch] * meanGX) }
-                            } else {
-                                for p in 0..<plane { dr[p] = k * gr[p] }
-                            }
+                            for p in 0..<plane { dr[p] = k * gr[p] + b * xr[p] + c0 }
                         }
                     }
                 }
