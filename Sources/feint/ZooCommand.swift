@@ -155,7 +155,6 @@ enum ZooCommand {
             }
         }
         printError("training \(entry.name) (\(model.parameterCount) parameters) on \(trainer.train.count) images, validating on \(trainer.validation.count)")
-        let clock = Date()
         let validation = try trainer.run(startEpoch: start, checkpoint: checkpoint) { p in
             if let v = p.validationAccuracy {
                 printError(String(format: "epoch %d/%d  loss %.4f  validation %.2f %%  %.0f img/s", p.epoch + 1, p.epochs, p.loss, 100 * v, p.imagesPerSecond))
@@ -164,7 +163,7 @@ enum ZooCommand {
                                   p.loss, p.learningRate, p.imagesPerSecond))
             }
         }
-        let seconds = Date().timeIntervalSince(clock)
+        let seconds = trainer.trainingSeconds   // every epoch, across resumed runs
         let test = try DataSplits.test(args, models: dir, dataset: entry.dataset)
         let accuracy = model.accuracy(on: test)
         let encoder = JSONEncoder()

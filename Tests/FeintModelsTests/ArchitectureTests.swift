@@ -100,7 +100,11 @@ struct ArchitectureTests {
                 try partial.run(startEpoch: 0, checkpoint: ck, progress: { _ in }, stopAfter: 1)
                 model = try Model(name: "l", spec: spec, seed: 99)
                 let resumed = Trainer(model: model, recipe: recipe, data: data)
-                try resumed.run(startEpoch: try resumed.resume(from: ck), checkpoint: ck, progress: { _ in })
+                let next = try resumed.resume(from: ck)
+                // The training time carries over from the checkpoint.
+                #expect(partial.trainingSeconds > 0 && resumed.trainingSeconds == partial.trainingSeconds)
+                try resumed.run(startEpoch: next, checkpoint: ck, progress: { _ in })
+                #expect(resumed.trainingSeconds > partial.trainingSeconds)
             } else {
                 try Trainer(model: model, recipe: recipe, data: data).run(checkpoint: ck, progress: { _ in })
             }

@@ -28,6 +28,9 @@ public final class Trainer {
     /// caller from FeintAttacks when `recipe.adversarial` is set. Called with the model frozen
     /// and in evaluation mode.
     public var perturb: ((Model, Tensor, [Int], inout RandomGenerator) -> Tensor)?
+    /// Seconds spent in `run` over every epoch trained so far, including those of the run a
+    /// checkpoint was resumed from (recorded in the checkpoint).
+    public private(set) var trainingSeconds: Double = 0
 
     public init(model: Model, recipe: TrainingRecipe, data: LabeledImages) {
         self.model = model
@@ -86,6 +89,7 @@ public final class Trainer {
             progress(TrainingProgress(epoch: epoch, epochs: recipe.epochs, step: steps, steps: steps, loss: total / Float(max(steps, 1)),
                                       learningRate: recipe.learningRate(atEpoch: Float(epoch + 1)), validationAccuracy: accuracy,
                                       imagesPerSecond: Double(steps * recipe.batchSize) / Date().timeIntervalSince(start)))
+            trainingSeconds += Date().timeIntervalSince(start)
             if let checkpoint { try saveCheckpoint(checkpoint, epoch: epoch) }
         }
         model.setTraining(false)
@@ -131,7 +135,8 @@ public final class Trainer {
     func saveCheckpoint(_ url: URL, epoch: Int) throws {
         var tensors = Dictionary(uniqueKeysWithValues: model.stateDict.map { ("model.\($0.0)", $0.1.value) })
         for (i, t) in (sgd?.state ?? adamw?.state ?? []).enumerated() { if let t { tensors["optimizer.\(i)"] = t } }
-        try Safetensors(tensors: tensors, metadata: ["epoch": "\(epoch)", "optimizer.step": "\(adamw?.stepCount ?? 0)"]).write(to: url)
+        try Safetensors(tensors: tensors, metadata: ["epoch": "\(epoch)", "optimizer.step": "\(adamw?.stepCount ?? 0)",
+                                                               "training_seconds": "\(trainingSeconds)"]).write(to: url)
     }
 
     /// Restores a checkpoint; returns the epoch to continue from.
@@ -145,6 +150,7 @@ public final class Trainer {
         let state = (0..<count).map { file.tensors["optimizer.\($0)"] }
         sgd?.state = state
         if let adamw { adamw.state = state; adamw.stepCount = file.metadata["optimizer.step"].flatMap(Int.init) ?? 0 }
+        trainingSeconds = file.metadata["training_seconds"].flatMap(Double.init) ?? 0
         return e + 1
     }
 }
