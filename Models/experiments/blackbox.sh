@@ -6,6 +6,8 @@
 #
 #   Models/experiments/blackbox.sh OUT_DIR [TARGET...]
 #
+# ATTACKS (default "simba simba-dct simba-ods boundary boundary-ods") picks the attacks to run.
+#
 # Targets: fmnist-vgg (CNN), fmnist-vit-p7 (transformer), fmnist-smallcnn-at (adversarially
 # trained). Surrogates for every target, none sharing the target's weights or CNN architecture:
 # fmnist-lenet5, fmnist-resnet8 (CNNs) and fmnist-vit-p4 (a smaller-patch ViT).
@@ -18,12 +20,14 @@ surrogates="${SURROGATES:-fmnist-lenet5,fmnist-resnet8,fmnist-vit-p4}"
 data=(); if [[ -n "${DATA:-}" ]]; then data=(--data "$DATA"); fi
 mkdir -p "$out"
 for t in ${targets[*]}; do
-    for a in simba simba-dct simba-ods; do
+    for a in ${ATTACKS:-simba simba-dct simba-ods boundary boundary-ods}; do
+        [[ "$a" == simba* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
         "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n 500 --only-correct --seed 0 \
             "${data[@]}" --output "$out/$t-$a.json"
     done
-    for a in boundary boundary-ods; do
+    for a in ${ATTACKS:-simba simba-dct simba-ods boundary boundary-ods}; do
+        [[ "$a" == boundary* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
         "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-50}" --only-correct \
             --seed 0 --batch 50 "${data[@]}" --output "$out/$t-$a.json"
