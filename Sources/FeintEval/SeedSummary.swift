@@ -11,6 +11,9 @@ public struct TransferSeedSummary: Codable, Sendable {
         public var averages: [String: Spread]
         public var gradientEvaluationsPerImage: Double
         public var seconds: Spread
+        /// With a reference attack: this attack's `fooled` minus the reference's, paired seed by
+        /// seed, per held-out target and per average key.
+        public var difference: [String: Spread]?
     }
 
     public var seeds: [UInt64]
@@ -19,9 +22,12 @@ public struct TransferSeedSummary: Codable, Sendable {
     public var steps: Int
     public var columns: [TransferMatrix.Column]
     public var rows: [Row]
+    /// The attack the rows' `difference` is taken to, if any.
+    public var reference: String?
 
     /// Summarises matrices of the same benchmark; they must agree on images, attacks and models.
-    public static func summarize(_ matrices: [TransferMatrix]) throws -> TransferSeedSummary {
+    /// With `reference` (an attack title), every row also gets its paired difference to it.
+    public static func summarize(_ matrices: [TransferMatrix], reference: String? = nil) throws -> TransferSeedSummary {
         guard let first = matrices.first else { throw SpecError("no results to summarise") }
         for m in matrices.dropFirst() {
             guard m.images == first.images, m.labels == first.labels, m.rows.map(\.attack) == first.rows.map(\.attack),
@@ -30,17 +36,34 @@ public struct TransferSeedSummary: Codable, Sendable {
             }
         }
         guard Set(matrices.map(\.seed)).count == matrices.count else { throw SpecError("two results have the same seed") }
+        let referenceRow = try reference.map { name in
+            guard let r = first.rows.firstIndex(where: { $0.attack == name }) else {
+                throw SpecError("no attack '\(name)' to compare with (attacks: \(first.rows.map(\.attack).joined(separator: ", ")))")
+            }
+            return r
+        }
+        let heldOut = first.columns.filter { !$0.surrogate }.map(\.name)
         let rows = first.rows.indices.map { r in
             let runs = matrices.map { $0.rows[r] }
             var fooled: [String: Spread] = [:], averages: [String: Spread] = [:]
             for c in first.columns { fooled[c.name] = Spread(runs.map { $0.cells[c.name]!.fooled }) }
             for key in first.rows[r].averages.keys { averages[key] = Spread(runs.map { $0.averages[key] ?? 0 }) }
             let evals = runs.map { Double($0.cost.gradientEvaluations) }.reduce(0, +) / Double(runs.count)
+            let difference = referenceRow.map { ref in
+                let pairs = matrices.map { ($0.rows[r], $0.rows[ref]) }
+                var d: [String: Spread] = [:]
+                for name in heldOut { d[name] = Spread(pairs.map { $0.0.cells[name]!.fooled - $0.1.cells[name]!.fooled }) }
+                for key in first.rows[r].averages.keys {
+                    d[key] = Spread(pairs.map { ($0.0.averages[key] ?? 0) - ($0.1.averages[key] ?? 0) })
+                }
+                return d
+            }
             return Row(attack: first.rows[r].attack, fooled: fooled, averages: averages,
-                       gradientEvaluationsPerImage: evals / Double(max(first.images, 1)), seconds: Spread(runs.map(\.seconds)))
+                       gradientEvaluationsPerImage: evals / Double(max(first.images, 1)), seconds: Spread(runs.map(\.seconds)),
+                       difference: difference)
         }
         return TransferSeedSummary(seeds: matrices.map(\.seed), images: first.images, epsilon: first.epsilon, steps: first.steps,
-                                   columns: first.columns, rows: rows)
+                                   columns: first.columns, rows: rows, reference: reference)
     }
 
     /// summary.json and summary.md in `directory`.
@@ -50,10 +73,28 @@ public struct TransferSeedSummary: Codable, Sendable {
         try Data(report.utf8).write(to: directory.appendingPathComponent("summary.md"), options: .atomic)
     }
 
-    /// The Markdown report: what was summarised, then the table.
+    /// The Markdown report: what was summarised, the table, and the differences to the reference.
     public var report: String {
-        "`fooled` (%) on \(images) test images, ε = \(epsilon), T = \(steps), mean ± std over seeds "
+        var text = "`fooled` (%) on \(images) test images, ε = \(epsilon), T = \(steps), mean ± std over seeds "
             + "\(seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n" + markdown() + "\n"
+        if let reference {
+            text += "\nDifference to \(reference) in percentage points (each seed's difference, then mean ± std over the seeds; "
+                + "positive: fools more than \(reference)):\n\n" + differenceMarkdown() + "\n"
+        }
+        return text
+    }
+
+    /// The rows' differences to the reference attack, per held-out target and average.
+    public func differenceMarkdown() -> String {
+        let targets = columns.filter { !$0.surrogate }
+        let keys = TransferMatrix.averageKeys(columns)
+        var lines = [TransferMatrix.tableHeader(targets) + " |"]
+        lines.append("|---|" + String(repeating: "---:|", count: targets.count + keys.count))
+        for row in rows where row.attack != reference {
+            guard let d = row.difference else { continue }
+            lines.append("| \(row.attack) | " + (targets.map(\.name) + keys).map { d[$0]?.signedPercent ?? "–" }.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// `fooled` (%) as mean ± std per target and per family average.

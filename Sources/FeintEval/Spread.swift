@@ -22,6 +22,16 @@ public struct Spread: Codable, Sendable, Equatable {
         runs > 1 ? "\(format(100 * mean)) ± \(format(100 * std))" : format(100 * mean)
     }
 
+    /// `percent` with an explicit sign on the mean ("+1.2 ± 0.4", "−0.3"): for differences.
+    public var signedPercent: String {
+        let r = (1000 * mean).rounded() / 10
+        return (r > 0 ? "+" : r < 0 ? "−" : "") + Spread(mean: abs(r) / 100, std: std, runs: runs).percent
+    }
+
+    private init(mean: Double, std: Double, runs: Int) {
+        self.mean = mean; self.std = std; min = mean; max = mean; self.runs = runs
+    }
+
     private func format(_ v: Double) -> String {
         let r = (v * 10).rounded() / 10
         let s = "\(r)"

@@ -10,7 +10,7 @@ enum BenchCommand {
     Usage:
       feint bench run SPEC.json [--seed S] [--shard K/N] [--out DIR] [--resume] [--data DIR] [--models DIR]
       feint bench merge DIR... [--out DIR]
-      feint bench summarize DIR... --out DIR
+      feint bench summarize DIR... --out DIR [--reference ATTACK]
 
     run    attacks the spec's images with each of its attacks on its surrogates and evaluates every
            target and surrogate. Without --shard it runs everything and writes the reports to DIR
@@ -23,7 +23,8 @@ enum BenchCommand {
     merge  combines the shard files of one or more folders (each holds spec.json) into the reports.
     summarize  reads results.json of runs of one spec with different seeds and writes
            summary.json and summary.md to --out: `fooled` per target and per family average as
-           mean ± sample standard deviation over the seeds.
+           mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
+           difference to that one, paired seed by seed, per held-out target and average.
 
     Spec (JSON):
       {"name": "fmnist-transfer", "images": 1000, "batch": 50, "seed": 0,
@@ -36,7 +37,7 @@ enum BenchCommand {
     Examples:
       feint bench run spec.json --out bench-run && open bench-run/results.md
       for s in 0 1 2; do feint bench run spec.json --seed $s --out runs/seed-$s; done
-      feint bench summarize runs/seed-0 runs/seed-1 runs/seed-2 --out runs
+      feint bench summarize runs/seed-0 runs/seed-1 runs/seed-2 --out runs --reference namea
 
     On a cluster, one shard per task: a Slurm array (`#SBATCH --array=0-15`, then
     `feint bench run spec.json --shard $SLURM_ARRAY_TASK_ID/16 --out $SHARED/run`) or a Kubernetes
@@ -117,7 +118,7 @@ enum BenchCommand {
     }
 
     static func summarize(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["out"], flagOptions: [])
+        let args = try Arguments(argv, valueOptions: ["out", "reference"], flagOptions: [])
         guard args.positional.count >= 1 else { throw UsageError("name the folders of the runs (each holds results.json)") }
         guard let outPath = args.string("out") else { throw UsageError("--out DIR is required") }
         var matrices: [TransferMatrix] = []
@@ -127,7 +128,7 @@ enum BenchCommand {
                 throw UsageError("\(url.path): not a finished benchmark result (\(error.localizedDescription)); run or merge it first")
             }
         }
-        let summary = try TransferSeedSummary.summarize(matrices)
+        let summary = try TransferSeedSummary.summarize(matrices, reference: args.string("reference"))
         let out = URL(fileURLWithPath: outPath)
         try summary.write(to: out)
         print(summary.report)

@@ -44,6 +44,33 @@ struct SeedSummaryTests {
         #expect(summary.markdown().contains("75.0 ± 35.4"))
     }
 
+    /// Two attacks "a" and "b" on one normal CNN target (labels all 0) and a surrogate.
+    static func pair(seed: UInt64, a: [Int], b: [Int]) -> TransferMatrix {
+        let run = TransferRun(firstImage: 0, labels: [0, 0, 0, 0],
+                              models: [.init(name: "cnn", family: "cnn", surrogate: false),
+                                       .init(name: "s", family: "transformer", surrogate: true)],
+                              clean: ["cnn": [0, 0, 0, 0], "s": [0, 0, 0, 0]],
+                              attacks: [.init(title: "a", predictions: ["cnn": a, "s": [1, 1, 1, 1]], cost: Cost(), seconds: 1),
+                                        .init(title: "b", predictions: ["cnn": b, "s": [1, 1, 1, 1]], cost: Cost(), seconds: 1)])
+        return TransferMatrix.summarize([run], epsilon: 0.1, steps: 1, seed: seed)
+    }
+
+    @Test func differencesToAReferenceArePairedBySeed() throws {
+        // Seed 0: a fools 3/4, b 1/4 (+0.5); seed 1: a 2/4, b 2/4 (0). Unpaired means differ by 0.25 too,
+        // but the paired spread is that of [0.5, 0].
+        let summary = try TransferSeedSummary.summarize([Self.pair(seed: 0, a: [1, 1, 1, 0], b: [1, 0, 0, 0]),
+                                                        Self.pair(seed: 1, a: [1, 1, 0, 0], b: [0, 0, 1, 1])], reference: "b")
+        let d = try #require(summary.rows[0].difference)
+        #expect(d["cnn"]!.mean == 0.25 && abs(d["cnn"]!.std - 0.5.squareRoot() / 2) < 1e-12)
+        #expect(d["all"]!.mean == 0.25 && d["s"] == nil)     // surrogates are not compared
+        #expect(summary.rows[1].difference!["cnn"]!.mean == 0)
+        #expect(summary.report.contains("| a | +25.0 ± 35.4 |"))
+        #expect(!summary.differenceMarkdown().contains("| b |"))
+        #expect(Spread([-0.012]).signedPercent == "−1.2" && Spread([0.0004]).signedPercent == "0.0")
+        #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([Self.pair(seed: 0, a: [0, 0, 0, 0], b: [0, 0, 0, 0])],
+                                                                            reference: "namea") }
+    }
+
     @Test func summariesRefuseMismatchedRunsAndRepeatedSeeds() {
         let a = Self.run(seed: 0, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0])
         #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, a]) }
