@@ -25,9 +25,12 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
     public var merge: String = "momentum"
     public var metaTrain = true
     public var metaTest = true
+    /// NAMEA's gradient scaling (GSO): γ for transformer surrogates' attention-weight gradients
+    /// in meta-test; absent: off.
+    public var gso: Float?
 
     enum CodingKeys: String, CodingKey {
-        case name, label, eps, steps, stepSize, momentum, di, ti, threshold, fill, merge, metaTrain, metaTest
+        case name, label, eps, steps, stepSize, momentum, di, ti, threshold, fill, merge, metaTrain, metaTest, gso
     }
 
     /// Absent fields take their defaults.
@@ -46,12 +49,13 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
         merge = try c.decodeIfPresent(String.self, forKey: .merge) ?? "momentum"
         metaTrain = try c.decodeIfPresent(Bool.self, forKey: .metaTrain) ?? true
         metaTest = try c.decodeIfPresent(Bool.self, forKey: .metaTest) ?? true
+        gso = try c.decodeIfPresent(Float.self, forKey: .gso)
     }
 
     public init(name: String, eps: Float, steps: Int = 10, stepSize: Float? = nil, momentum: Float = 1,
-                di: Float = 0, ti: Int = 0, threshold: String = "0.6", label: String? = nil) {
+                di: Float = 0, ti: Int = 0, threshold: String = "0.6", gso: Float? = nil, label: String? = nil) {
         self.name = name; self.eps = eps; self.steps = steps; self.stepSize = stepSize; self.momentum = momentum
-        self.di = di; self.ti = ti; self.threshold = threshold; self.label = label
+        self.di = di; self.ti = ti; self.threshold = threshold; self.gso = gso; self.label = label
     }
 
     public var title: String { label ?? name }
@@ -78,7 +82,9 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
             }
             guard let f = NAMEA.Fill(rawValue: fill) else { throw SpecError("attack \(title): fill must be noise, zeros or ones") }
             guard let m = NAMEA.Merge(rawValue: merge) else { throw SpecError("attack \(title): merge must be momentum or ifgsm") }
-            return NAMEA(settings: s, threshold: eta, merge: m, fill: f, metaTrain: metaTrain, metaTest: metaTest)
+            if let gso, !(gso > 0 && gso <= 1) { throw SpecError("attack \(title): gso must be in (0, 1]") }
+            return NAMEA(settings: s, threshold: eta, merge: m, fill: f, metaTrain: metaTrain, metaTest: metaTest,
+                         gradientScaling: gso)
         }
     }
 }

@@ -32,7 +32,8 @@ enum BenchCommand {
        "attacks": [{"name": "ens", "eps": 0.0314}, {"name": "namea", "eps": 0.0314, "threshold": "code",
                     "label": "namea-code"}]}
     Attack fields: name (\(TransferAttackSpec.names.joined(separator: ", "))), eps, steps (10), stepSize (eps/steps),
-    momentum (1), di (0), ti (0), threshold (NAMEA: "0.6" or "code"), label.
+    momentum (1), di (0), ti (0), label; NAMEA only: threshold ("0.6" or "code"), fill (noise, zeros,
+    ones), merge (momentum, ifgsm), metaTrain and metaTest (true), gso (absent = off; the code's 0.5).
 
     Examples:
       feint bench run spec.json --out bench-run && open bench-run/results.md

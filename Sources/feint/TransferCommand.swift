@@ -11,13 +11,15 @@ enum TransferCommand {
     static let help = """
     Usage: feint transfer --attack LIST --surrogates A,B,... --targets C,D,... [--eps E] [--step-size A]
                           [--steps T] [--momentum MU] [--di P] [--ti K] [--n N] [--batch B] [--seed S]
-                          [--namea-threshold 0.6|code] [--data DIR] [--json] [--output FILE]
+                          [--namea-threshold 0.6|code] [--namea-gso G] [--data DIR] [--json] [--output FILE]
 
     Crafts adversarial images on the surrogates with each attack of LIST (\(attackNames.joined(separator: ", ")))
     and measures on every target and surrogate: fooled, fooled-of-correct and changed (after 8-bit
     rounding), clean accuracy per model, averages per family over the held-out targets, and the
     cost of each attack. i-fgsm/mi use the surrogates' logit ensemble (Ens); "ens" is Ens with
-    --di/--ti as given; di-mi and ti-di-mi switch on DI (p = 0.5) and TI (kernel 5).
+    --di/--ti as given; di-mi and ti-di-mi switch on DI (p = 0.5) and TI (kernel 5). --namea-gso G
+    turns on NAMEA's gradient scaling: transformer surrogates' attention-weight gradients times G
+    in meta-test (the released code uses 0.5; off by default).
 
     Defaults (the NAMEA protocol): --eps 8/255 --step-size eps/10 --steps 10 --momentum 1
               --n 100 --batch 50 --seed 0 --namea-threshold 0.6
@@ -29,7 +31,7 @@ enum TransferCommand {
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["attack", "surrogates", "targets", "eps", "step-size", "steps", "momentum", "di", "ti",
-                                                      "n", "batch", "seed", "namea-threshold", "data", "output", "models"],
+                                                      "n", "batch", "seed", "namea-threshold", "namea-gso", "data", "output", "models"],
                                  flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let names = args.list("attack", default: [])
@@ -46,7 +48,8 @@ enum TransferCommand {
         guard eps > 0, steps >= 1, n >= 1, batch >= 1 else { throw UsageError("--eps must be > 0; --steps, --n, --batch ≥ 1") }
         let attacks: [(String, any TransferAttack)] = try names.map { name in
             let spec = TransferAttackSpec(name: name, eps: eps, steps: steps, stepSize: stepSize, momentum: momentum, di: di, ti: ti,
-                                          threshold: args.string("namea-threshold") ?? "0.6")
+                                          threshold: args.string("namea-threshold") ?? "0.6",
+                                          gso: try args.string("namea-gso").map { _ in Float(try args.double("namea-gso", default: 1)) })
             do { return (name, try spec.make()) } catch { throw UsageError("\(error)") }
         }
         let store = ModelStore(args)

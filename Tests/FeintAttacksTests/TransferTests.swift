@@ -26,6 +26,7 @@ struct TransferTests {
         ("NAMEA code schedule, I-FGSM merge, zero fill", NAMEA(settings: settings, threshold: .code, merge: .ifgsm, fill: .zeros)),
         ("NAMEA without meta-test", NAMEA(settings: settings, metaTest: false)),
         ("NAMEA without meta-train", NAMEA(settings: settings, metaTrain: false)),
+        ("NAMEA with gradient scaling", NAMEA(settings: settings, gradientScaling: 0.5)),
     ]
 
     @Test(arguments: 0..<attacks.count)
@@ -89,6 +90,21 @@ struct TransferTests {
                 #expect(abs(ours.scalars[i * h * w + p] - (row[p] - lo) / (hi - lo)) < 1e-4)
             }
         }
+    }
+
+    @Test func nameaGradientScalingActsOnTransformersOnlyAndIsUndone() throws {
+        let models = try Self.surrogates()
+        for m in models { m.setRequiresGrad(false) }
+        let (x, y) = Self.batch()
+        let settings = TransferSettings(epsilon: 16.0 / 255, steps: 2)
+        func attack(_ gso: Float?, _ surrogates: [Model]) -> Tensor {
+            var g = RandomGenerator(seed: 8)
+            return NAMEA(settings: settings, gradientScaling: gso).run(surrogates: surrogates, images: x, labels: y, generator: &g).adversarial
+        }
+        #expect(attack(0.5, models) != attack(nil, models))            // the ViT's meta-test gradients change
+        #expect(attack(0.5, [models[0]]) == attack(nil, [models[0]]))   // a CNN alone: nothing to scale
+        let layers = models[1].descendants.compactMap { $0 as? MultiheadSelfAttention }
+        #expect(!layers.isEmpty && layers.allSatisfy { $0.weightGradientScale == 1 })
     }
 
     @Test func nameaMergeRule() {

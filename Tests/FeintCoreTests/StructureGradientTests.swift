@@ -34,6 +34,22 @@ struct StructureGradientTests {
         checkGradients([random([1, 4, 3 * 3 * 2], low: -2, high: 2)]) { multiheadAttention(qkv: $0[0], heads: 3).output }
     }
 
+    @Test func attentionWeightGradientScaleScalesQueriesAndKeysOnly() {
+        // B 2, T 5, 2 heads of d 3: each qkv row is (q | k | v) × 2 × 3 = 18 values.
+        let (x, w) = (random([2, 5, 18], low: -2, high: 2), random([2, 5, 6], seed: 7))
+        func gradient(_ gamma: Float) -> Tensor {
+            let qkv = Variable(x, requiresGrad: true)
+            let out = multiheadAttention(qkv: qkv, heads: 2, weightGradientScale: gamma).output
+            return sum(out * Variable(w)).gradients(wrt: [qkv])[0]
+        }
+        let (exact, scaled) = (gradient(1), gradient(0.5))
+        #expect(exact.maxAbs() > 0.01)
+        for i in 0..<exact.count {
+            let expected = i % 18 < 12 ? 0.5 * exact.scalars[i] : exact.scalars[i]   // q, k scaled; v exact
+            #expect(abs(scaled.scalars[i] - expected) <= 1e-5 * max(1, abs(expected)))
+        }
+    }
+
     @Test func layerNormalisation() {
         checkGradients([random([3, 4, 6]), random([6], seed: 2, low: 0.5, high: 1.5), random([6], seed: 3)]) {
             layerNorm($0[0], weight: $0[1], bias: $0[2])

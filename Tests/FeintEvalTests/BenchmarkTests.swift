@@ -71,6 +71,12 @@ struct BenchmarkTests {
         #expect(spec.batch == 50 && spec.seed == 0)
         #expect(spec.attacks[0].steps == 10 && spec.attacks[0].threshold == "0.6" && spec.attacks[0].metaTest)
         #expect(throws: SpecError.self) { try TransferAttackSpec(name: "namea", eps: 0.1, threshold: "2").make() }
+        // GSO: off when absent (and not written back), on with γ in (0, 1].
+        let written = String(decoding: try JSONEncoder().encode(spec.attacks[0]), as: UTF8.self)
+        #expect(spec.attacks[0].gso == nil && !written.contains("gso"))
+        let gso = try #require(try TransferAttackSpec(name: "namea", eps: 0.1, gso: 0.5).make() as? NAMEA)
+        #expect(gso.gradientScaling == 0.5)
+        #expect(throws: SpecError.self) { try TransferAttackSpec(name: "namea", eps: 0.1, gso: 2).make() }
         #expect(throws: (any Error).self) { try JSONDecoder().decode(BenchSpec.self, from: Data(#"{"name": "x"}"#.utf8)) }
     }
 

@@ -18,8 +18,12 @@ import FeintModels
 /// Defaults as the paper: ε = 8/255, α = β = 0.8/255, T = 10, μ = 1, η = 0.6, noise fill.
 /// Options for where the released code differs: the threshold schedule `.code` (0.63 for the
 /// first half of the inner steps, 0.65 for the next quarter, 0.85 for the last), the merge rule,
-/// and the fill (noise, zeros, ones). The paper's gradient scaling (GSO) is nearly inert in the
-/// released code and is not implemented. DI and TI apply to every gradient when set. Cost: about
+/// and the fill (noise, zeros, ones). The gradient scaling (GSO, `gradientScaling` γ, off by
+/// default): in the released code it scales, during meta-test, the gradient through every
+/// transformer block's attention weights by 0.5 and each CNN's classifier-input gradient by a
+/// constant; only the first changes the normalised gradient (norm1 removes a constant), so GSO
+/// here scales the attention-weight gradients of transformer surrogates by γ in meta-test
+/// (MLP-Mixers and CNNs are unaffected). DI and TI apply to every gradient when set. Cost: about
 /// 2K forward+backward passes per outer step, plus one extra backward per meta-train step for
 /// Grad-CAM. With DI on, the map is taken from that step's diversified input.
 public struct NAMEA: TransferAttack {
@@ -39,11 +43,15 @@ public struct NAMEA: TransferAttack {
     /// from the meta-train iterates, whose gradients are computed but not used).
     public var metaTrain = true
     public var metaTest = true
+    /// GSO: γ for the attention-weight gradients of transformer surrogates in meta-test (the
+    /// released code's 0.5); nil: exact gradients (the default).
+    public var gradientScaling: Float?
 
     public init(settings: TransferSettings = TransferSettings(), threshold: Threshold = .constant(0.6),
-                merge: Merge = .momentum, fill: Fill = .noise, metaTrain: Bool = true, metaTest: Bool = true) {
+                merge: Merge = .momentum, fill: Fill = .noise, metaTrain: Bool = true, metaTest: Bool = true,
+                gradientScaling: Float? = nil) {
         self.settings = settings; self.threshold = threshold; self.merge = merge; self.fill = fill
-        self.metaTrain = metaTrain; self.metaTest = metaTest
+        self.metaTrain = metaTrain; self.metaTest = metaTest; self.gradientScaling = gradientScaling
     }
 
     /// Step 3's merged gradient from the accumulated G_tr, G_te and the last attention mask M
@@ -98,8 +106,10 @@ public struct NAMEA: TransferAttack {
                 case .ones: filler = mask
                 }
                 xTe = (xTe * keep + filler).clamped(0, 1)
-                let grad = crossEntropyGradient({ surrogates[n].logits($0) }, at: xTe, labels: labels, settings: settings,
-                                                generator: &generator, cost: &cost)
+                let grad = withScaledAttentionGradients(surrogates[n], gradientScaling) {
+                    crossEntropyGradient({ surrogates[n].logits($0) }, at: xTe, labels: labels, settings: settings,
+                                         generator: &generator, cost: &cost)
+                }
                 gTe += norm1(settings.smooth(grad))
                 xTe = threat.project(xTe + gTe.sign() * settings.stepSize, around: images)
             }
@@ -111,5 +121,14 @@ public struct NAMEA: TransferAttack {
             lastMask = attended.last!.map { 1 - $0 }
         }
         return TransferResult(adversarial: adv, cost: cost, nonAttentionMask: lastMask)
+    }
+
+    /// `body` with the attention-weight gradients of `model` scaled by γ (GSO), restored after.
+    func withScaledAttentionGradients<T>(_ model: Model, _ gamma: Float?, _ body: () -> T) -> T {
+        guard let gamma else { return body() }
+        let layers = model.descendants.compactMap { $0 as? MultiheadSelfAttention }
+        for layer in layers { layer.weightGradientScale = gamma }
+        defer { for layer in layers { layer.weightGradientScale = 1 } }
+        return body()
     }
 }

@@ -30,6 +30,9 @@ extension Layer {
     /// Every trainable parameter.
     public var parameters: [Variable] { namedParameters.map(\.1) }
 
+    /// This layer and every layer below it, depth first.
+    public var descendants: [any Layer] { [self] + children.flatMap { $0.1.descendants } }
+
     /// Parameters and buffers with dotted names: what a weights file holds.
     public var stateDict: [(String, Variable)] {
         ownParameters + ownBuffers

@@ -15,7 +15,9 @@ public struct AttentionResult {
 /// Pullback: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = dS·K/√d, dK = dSᵀ·Q/√d.
 /// Heads are read and written in place inside the packed rows (GEMM leading dimension 3·H·d),
 /// so no permute or slice copies are made; the B·H small products run split across threads.
-public func multiheadAttention(qkv: Variable, heads: Int) -> AttentionResult {
+/// `weightGradientScale` γ multiplies dP (so dQ and dK, not dV): γ = 1 is the exact gradient;
+/// γ < 1 is the attention-gradient scaling of TGR-style transfer attacks (NAMEA's GSO).
+public func multiheadAttention(qkv: Variable, heads: Int, weightGradientScale: Float = 1) -> AttentionResult {
     precondition(qkv.value.rank == 3 && qkv.shape[2] % (3 * heads) == 0,
                  "attention: qkv must be [B, T, 3·heads·d] with \(heads) heads, got \(qkv.shape)")
     let (b, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
@@ -54,7 +56,7 @@ public func multiheadAttention(qkv: Variable, heads: Int) -> AttentionResult {
                      lda: width, ldb: ld, ldc: t) { (o($0), q($0) + 2 * width, square($0)) }
             } }
         }
-        let dS = softmaxBackward(y: probs, g: dP)
+        let dS = softmaxBackward(y: probs, g: weightGradientScale == 1 ? dP : dP * weightGradientScale)
         dqkv.withUnsafeMutableBufferPointer { dp in
             let dbase = dp.baseAddress!
             qkv.value.withUnsafeBufferPointer { p in
