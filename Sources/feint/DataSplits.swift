@@ -17,7 +17,8 @@ enum DataSplits {
     }
 
     /// The test split: Fashion-MNIST from --data or `datasets/fashion-mnist` beside the zoo folder;
-    /// CIFAR-10 from --data DIR or $FEINT_CIFAR10 (a folder holding train/ and test/).
+    /// CIFAR-10 from --data DIR, $FEINT_CIFAR10, or `shared/datasets/cifar10` beside the package
+    /// (a folder holding train/ and test/).
     static func test(_ args: Arguments, models: URL, dataset: String) throws -> LabeledImages {
         switch dataset {
         case "fashion-mnist":
@@ -25,7 +26,7 @@ enum DataSplits {
                 ?? models.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist")
             return try IDX.fashionMNIST(split: .test, directory: dir)
         case "cifar10":
-            return try cifar10(args, split: "test")
+            return try cifar10(args, split: "test", models: models)
         default:
             throw UsageError("unknown data set '\(dataset)' (\(datasets.joined(separator: ", ")))")
         }
@@ -33,7 +34,7 @@ enum DataSplits {
 
     /// The training split: Fashion-MNIST from --data or Debian's dataset-fashion-mnist; CIFAR-10
     /// as for `test`.
-    static func train(_ args: Arguments, dataset: String) throws -> LabeledImages {
+    static func train(_ args: Arguments, models: URL, dataset: String) throws -> LabeledImages {
         switch dataset {
         case "fashion-mnist":
             let dir = URL(fileURLWithPath: args.string("data") ?? "/usr/share/datasets/fashion-mnist")
@@ -41,14 +42,16 @@ enum DataSplits {
                 throw ModelError("\(error)\nThe training split comes from Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) or --data DIR.")
             }
         case "cifar10":
-            return try cifar10(args, split: "train")
+            return try cifar10(args, split: "train", models: models)
         default:
             throw UsageError("unknown data set '\(dataset)' (\(datasets.joined(separator: ", ")))")
         }
     }
 
-    static func cifar10(_ args: Arguments, split: String) throws -> LabeledImages {
-        guard let path = args.string("data") ?? ProcessInfo.processInfo.environment["FEINT_CIFAR10"] else {
+    static func cifar10(_ args: Arguments, split: String, models: URL) throws -> LabeledImages {
+        let beside = models.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10")
+        let fallback = FileManager.default.fileExists(atPath: beside.appendingPathComponent(split).path) ? beside.path : nil
+        guard let path = args.string("data") ?? ProcessInfo.processInfo.environment["FEINT_CIFAR10"] ?? fallback else {
             throw UsageError("CIFAR-10 models need --data DIR or FEINT_CIFAR10=DIR: a folder holding train/ and test/ with one "
                              + "subfolder per class (\(CIFAR10.classes.joined(separator: ", ")))")
         }

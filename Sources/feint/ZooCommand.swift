@@ -29,7 +29,8 @@ enum ZooCommand {
       --data DIR     Fashion-MNIST IDX folder (default: /usr/share/datasets/fashion-mnist for
                      training, the bundled datasets/fashion-mnist for evaluation); for CIFAR-10
                      models the folder holding train/ and test/ class folders (default:
-                     $FEINT_CIFAR10; decoded once into ~/.cache/feint/datasets)
+                     $FEINT_CIFAR10, else shared/datasets/cifar10 beside the package; decoded
+                     once into ~/.cache/feint/datasets)
       --json         print JSON instead of a table
 
     Examples:
@@ -132,7 +133,7 @@ enum ZooCommand {
         let checkpoint = args.string("checkpoint").map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/feint/checkpoints/\(entry.name).safetensors")
         try FileManager.default.createDirectory(at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let data = try DataSplits.train(args, dataset: entry.dataset)
+        let data = try DataSplits.train(args, models: dir, dataset: entry.dataset)
         let model = try Model(name: entry.name, spec: entry.spec, seed: entry.recipe.seed)
         model.dataset = entry.dataset
         let trainer = Trainer(model: model, recipe: entry.recipe, data: data)
