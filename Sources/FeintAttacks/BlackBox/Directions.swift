@@ -91,10 +91,7 @@ func sampledDirections(_ source: DirectionSource, at images: Tensor, generator: 
     switch source {
     case let .ods(surrogates):
         precondition(!surrogates.isEmpty, "ODS needs at least one surrogate")
-        let s = surrogates[generator.int(below: surrogates.count)]
-        let classes = s.logits(Variable(images.rows([0]))).shape[1]
-        let w = ODS.weights(samples: images.shape[0], classes: classes, generator: &generator)
-        return ODS.direction(s, at: images, weights: w)
+        return ODS.randomDirection(surrogates[generator.int(below: surrogates.count)], at: images, generator: &generator)
     default:
         let g = generator.normal(shape: images.shape)
         return g.scaledRows(by: g.rowNorms().map { $0 > 0 ? 1 / $0 : 0 })

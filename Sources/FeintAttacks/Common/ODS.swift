@@ -16,13 +16,27 @@ public enum ODS {
     /// ∇ₓ(wᵀ f(x)) (unnormalised), and the value wᵀ f(x) per sample.
     public static func gradient(_ model: any Classifying, at x: Tensor, weights w: Tensor) -> (gradient: Tensor, value: [Float]) {
         let input = Variable(x, requiresGrad: true)
-        let projected = sum(model.logits(input) * Variable(w), axes: [1])
-        return (sum(projected).gradients(wrt: [input])[0], projected.value.scalars)
+        return projectedGradient(model.logits(input), of: input, weights: w)
     }
 
     /// The ODS direction: the gradient above with unit L2 norm per sample.
     public static func direction(_ model: any Classifying, at x: Tensor, weights w: Tensor) -> Tensor {
-        let g = gradient(model, at: x, weights: w).gradient
-        return g.scaledRows(by: g.rowNorms().map { $0 > 1e-12 ? 1 / $0 : 0 })
+        unitRows(gradient(model, at: x, weights: w).gradient)
     }
+
+    /// The ODS direction for a fresh w ~ U(−1, 1)^C per sample, C read off the model's output:
+    /// one forward and one backward pass.
+    public static func randomDirection(_ model: any Classifying, at x: Tensor, generator: inout RandomGenerator) -> Tensor {
+        let input = Variable(x, requiresGrad: true)
+        let logits = model.logits(input)
+        let w = weights(samples: x.shape[0], classes: logits.shape[1], generator: &generator)
+        return unitRows(projectedGradient(logits, of: input, weights: w).gradient)
+    }
+
+    private static func projectedGradient(_ logits: Variable, of input: Variable, weights w: Tensor) -> (gradient: Tensor, value: [Float]) {
+        let projected = sum(logits * Variable(w), axes: [1])
+        return (sum(projected).gradients(wrt: [input])[0], projected.value.scalars)
+    }
+
+    private static func unitRows(_ g: Tensor) -> Tensor { g.scaledRows(by: g.rowNorms().map { $0 > 1e-12 ? 1 / $0 : 0 }) }
 }
