@@ -3,6 +3,8 @@
 # transfer-eps01.json (ε = 8/255, 16/255, 0.1; T = 10, α = ε/10, μ = 1; 1 000 Fashion-MNIST test
 # images; surrogates SmallCNN, ResNet-8, ViT-p4, MLP-Mixer; held-out targets LeNet-5, MobileNet,
 # VGG, ViT-p7 and the adversarially trained SmallCNN-AT and ViT-p7-AT), each with seeds 0, 1, 2.
+# The four NAMEA ablations are in the 16/255 spec only; transfer-eps16-gso.json (NAMEA with and
+# without its gradient scaling) runs when named: transfer.sh OUT "0 1 2" Models/experiments/transfer-eps16-gso.json
 #
 #   Models/experiments/transfer.sh OUT_DIR [SEEDS] [SPECS...]
 #
