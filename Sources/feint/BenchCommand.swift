@@ -81,6 +81,11 @@ enum BenchCommand {
         } else {
             try spec.canonicalJSON().write(to: specCopy, options: .atomic)
         }
+        let done = out.appendingPathComponent(Benchmark.shardFile(k, n))
+        if args.string("shard") != nil && args.flag("resume") && FileManager.default.fileExists(atPath: done.path) {
+            print("kept \(done.path) (done before)")   // no models or data to load
+            return 0
+        }
         let store = ModelStore(args)
         let load = store.load
         let data = try DataSplits.test(args, models: store.directory,
