@@ -139,6 +139,21 @@ struct CLITests {
         #expect(r.out.contains("over seeds 0,1 (mean ± std): robust accuracy"))
     }
 
+    @Test func shardedBenchResumesAndMerges() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-bench-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let spec = dir.appendingPathComponent("spec.json")
+        try Data(#"{"name": "t", "images": 4, "batch": 2, "surrogates": ["fmnist-lenet5"], "targets": ["fmnist-vit-p7"], "attacks": [{"name": "ens", "eps": 0.05, "steps": 1}]}"#.utf8).write(to: spec)
+        let out = dir.appendingPathComponent("run").path
+        for k in 0..<2 { #expect(try feint(["bench", "run", spec.path, "--shard", "\(k)/2", "--out", out]).code == 0) }
+        let again = try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out, "--resume"])
+        #expect(again.code == 0 && again.out.contains("kept"))
+        #expect(try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out]).code != 0)   // no silent overwrite
+        let merged = try feint(["bench", "merge", out])
+        #expect(merged.code == 0 && merged.out.contains("fmnist-vit-p7"))
+    }
+
     @Test func usageErrorsExitWithTwo() throws {
         #expect(try feint(["nonsense"]).code == 2)
         #expect(try feint(["robust", "--bogus"]).code == 2)
