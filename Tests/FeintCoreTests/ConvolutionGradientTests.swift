@@ -31,6 +31,26 @@ struct ConvolutionGradientTests {
         }
     }
 
+    /// The depthwise kernel against the general GEMM path on the same filters as a block-diagonal
+    /// full convolution: outputs and input gradients, on rows long enough for the SIMD loops
+    /// (13 and 19 wide: full 8-lanes plus a scalar tail).
+    @Test(arguments: [(13, 1, 1), (13, 2, 1), (19, 1, 0), (19, 2, 0), (19, 1, 2)])
+    func depthwiseMatchesTheGeneralPath(width: Int, stride: Int, padding: Int) {
+        let c = 3
+        let x = random([2, c, width - 2, width], seed: 4), w = random([c, 1, 3, 3], seed: 5)
+        var full = Tensor(zeros: [c, c, 3, 3])
+        for ch in 0..<c { for k in 0..<9 { full.scalars[(ch * c + ch) * 9 + k] = w.scalars[ch * 9 + k] } }
+        func run(_ weight: Tensor, groups: Int) -> (Tensor, Tensor) {
+            let input = Variable(x, requiresGrad: true)
+            let y = conv2d(input, weight: Variable(weight), stride: stride, padding: padding, groups: groups)
+            let r = random(y.shape, seed: 6)
+            return (y.value, sum(y * Variable(r)).gradients(wrt: [input])[0])
+        }
+        let (yd, gd) = run(w, groups: c), (yf, gf) = run(full, groups: 1)
+        #expect(yd.shape == yf.shape && zip(yd.scalars, yf.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(gd.scalars, gf.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
+    }
+
     @Test func batchesSplitAcrossThreadsMatchOneAtATime() {
         // Enough images for several blocks per thread; the result must equal per-image runs.
         let x = random([9, 16, 6, 6]), w = Variable(random([8, 16, 3, 3], seed: 2))

@@ -41,10 +41,7 @@ enum ConvKernels {
     static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let count = g.batch * g.inChannels * g.inPlane
-        if g.isDepthwise {
-            dx.update(repeating: 0, count: count)
-            return Depthwise.backwardData(dy, w, dx, g)
-        }
+        if g.isDepthwise { return Depthwise.backwardData(dy, w, dx, g) }
         if g.stride == 1 && g.groups == 1 && g.padding < Swift.min(g.kernelHeight, g.kernelWidth) {
             // dx = conv(dy, W′, padding k−1−p) with W′[c, o, i, j] = W[o, c, kh−1−i, kw−1−j].
             let (kh, kw) = (g.kernelHeight, g.kernelWidth)

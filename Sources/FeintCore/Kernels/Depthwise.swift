@@ -2,7 +2,9 @@
 /// fixed-kernel smoothing used by TI (a Gaussian applied to every channel of a gradient).
 ///
 /// Each plane is first copied into a zero-padded buffer, so the inner loops run over whole output
-/// rows without bounds tests (and vectorise for stride 1).
+/// rows without bounds tests; for stride 1 eight outputs are computed at once, all taps summed in
+/// registers (`correlate`). The input gradient at stride 1 is itself such a correlation, of the
+/// padded output gradient with the flipped filter.
 enum Depthwise {
     /// Padded-plane sizes.
     struct Padded {
@@ -21,15 +23,48 @@ enum Depthwise {
     }
 
     /// Runs `body(planes, scratch)` over plane ranges split across threads, with a zeroed
-    /// padded-plane buffer per thread.
+    /// buffer of `scratch` floats (default: one padded plane) per thread.
     @inline(__always)
-    static func forPlanes(_ count: Int, _ g: ConvGeometry, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let p = Padded(g)
+    static func forPlanes(_ count: Int, _ g: ConvGeometry, scratch size: Int? = nil,
+                          _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let n = size ?? Padded(g).count
         Parallel.forRanges(count, grain: 4) { range in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: p.count)
-            scratch.initialize(repeating: 0, count: p.count)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            scratch.initialize(repeating: 0, count: n)
             defer { scratch.deallocate() }
             body(range, scratch)
+        }
+    }
+
+    /// out[oy, ox] = b + Σ_ij f[i, j] · src[(oy·s + i)·ld + ox·s + j] for an oh × ow output (row
+    /// stride ow): one plane correlated with one kh × kw filter. Stride 1 runs eight outputs at a
+    /// time with every tap accumulated in registers; the tail and other strides run one at a time.
+    @inline(__always)
+    static func correlate(_ src: UnsafePointer<Float>, ld: Int, _ f: UnsafePointer<Float>, _ kh: Int, _ kw: Int,
+                          bias b: Float, stride s: Int, into out: UnsafeMutablePointer<Float>, _ oh: Int, _ ow: Int) {
+        for oy in 0..<oh {
+            let dst = out + oy * ow, top = src + oy * s * ld
+            var ox = 0
+            if s == 1 {
+                while ox + 8 <= ow {
+                    var acc = SIMD8<Float>(repeating: b)
+                    for i in 0..<kh {
+                        let row = top + i * ld + ox
+                        for j in 0..<kw { acc += SIMD8(repeating: f[i * kw + j]) * Elementwise.load(row + j) }
+                    }
+                    Elementwise.store(acc, dst + ox)
+                    ox += 8
+                }
+            }
+            while ox < ow {
+                var acc = b
+                for i in 0..<kh {
+                    let row = top + i * ld + ox * s
+                    for j in 0..<kw { acc += f[i * kw + j] * row[j] }
+                }
+                dst[ox] = acc
+                ox += 1
+            }
         }
     }
 
@@ -42,30 +77,16 @@ enum Depthwise {
             for plane in planes {
                 let c = plane % g.inChannels
                 pad(px.value + plane * g.inPlane, buf, g, p)
-                let filter = pw.value + c * kh * kw
-                let b = pb.value?[c] ?? 0
-                for oy in 0..<g.outHeight {
-                    let dst = py.value + plane * g.outPlane + oy * g.outWidth
-                    for ox in 0..<g.outWidth { dst[ox] = b }
-                    for i in 0..<kh {
-                        let row = buf + (oy * s + i) * p.wp
-                        for j in 0..<kw {
-                            let wt = filter[i * kw + j], src = row + j
-                            if s == 1 {
-                                for ox in 0..<g.outWidth { dst[ox] += wt * src[ox] }
-                            } else {
-                                for ox in 0..<g.outWidth { dst[ox] += wt * src[ox * s] }
-                            }
-                        }
-                    }
-                }
+                correlate(buf, ld: p.wp, pw.value + c * kh * kw, kh, kw, bias: pb.value?[c] ?? 0, stride: s,
+                          into: py.value + plane * g.outPlane, g.outHeight, g.outWidth)
             }
         }
     }
 
-    /// dx[n,c] = the adjoint of `forward` applied to dy[n,c] (adds into dx).
+    /// dx[n,c] = the adjoint of `forward` applied to dy[n,c] (overwrites dx).
     static func backwardData(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        if g.stride == 1 { return backwardDataStride1(dy, w, dx, g) }
         let (pdy, pw, pdx) = (UncheckedBox(dy), UncheckedBox(w), UncheckedBox(dx))
         let p = Padded(g), (kh, kw, s) = (g.kernelHeight, g.kernelWidth, g.stride)
         forPlanes(g.batch * g.inChannels, g) { planes, buf in
@@ -90,8 +111,33 @@ enum Depthwise {
                 let out = pdx.value + plane * g.inPlane
                 for r in 0..<g.height {
                     let src = buf + (r + g.padding) * p.wp + g.padding, d = out + r * g.width
-                    for col in 0..<g.width { d[col] += src[col] }
+                    for col in 0..<g.width { d[col] = src[col] }
                 }
+            }
+        }
+    }
+
+    /// Stride 1: with dy zero-padded by kh−1 rows and kw−1 columns on every side into dyp,
+    ///   dx[y, x] = Σ_ij w[kh−1−i, kw−1−j] · dyp[y + p + i, x + p + j],
+    /// a forward correlation with the flipped filter (no scatter, no second pass over dx).
+    static func backwardDataStride1(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                    _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
+        let (rows, ld) = (g.outHeight + 2 * (kh - 1), g.outWidth + 2 * (kw - 1))
+        let flipped = UnsafeMutablePointer<Float>.allocate(capacity: g.inChannels * kh * kw)
+        defer { flipped.deallocate() }
+        for c in 0..<g.inChannels {
+            for k in 0..<(kh * kw) { flipped[c * kh * kw + k] = w[c * kh * kw + kh * kw - 1 - k] }
+        }
+        let (pdy, pf, pdx) = (UncheckedBox(dy), UncheckedBox(UnsafePointer(flipped)), UncheckedBox(dx))
+        forPlanes(g.batch * g.inChannels, g, scratch: rows * ld) { planes, dyp in
+            for plane in planes {
+                let c = plane % g.inChannels
+                for r in 0..<g.outHeight {
+                    (dyp + (r + kh - 1) * ld + kw - 1).update(from: pdy.value + plane * g.outPlane + r * g.outWidth, count: g.outWidth)
+                }
+                correlate(dyp + g.padding * ld + g.padding, ld: ld, pf.value + c * kh * kw, kh, kw, bias: 0, stride: 1,
+                          into: pdx.value + plane * g.inPlane, g.height, g.width)
             }
         }
     }
