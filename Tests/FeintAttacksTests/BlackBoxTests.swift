@@ -103,6 +103,27 @@ struct BlackBoxTests {
         }
     }
 
+    /// ∇ₓ(wᵀf(x)) = J(x)ᵀw is linear in w: at one point, the ODS directions of a C-class surrogate
+    /// span at most C dimensions (S surrogates: C·S), whatever the input size. This is why
+    /// Boundary-ODS proposals explore few directions on 10-class data (blackbox-fmnist.md).
+    @Test func odsDirectionsAtOnePointSpanAtMostTheClassCount() {
+        let x = Tensor(shape: [1, 1, 8, 8], scalars: (0..<64).map { Float($0 % 7) / 7 })
+        let (model, classes) = (TinyNet(seed: 3), 10)
+        var g = RandomGenerator(seed: 2)
+        // Gram–Schmidt over 20 directions: only `classes` of them add a new dimension.
+        var basis: [[Float]] = []
+        for _ in 0..<20 {
+            var v = ODS.randomDirection(model, at: x, generator: &g).scalars
+            for b in basis {
+                let dot = zip(v, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                v = zip(v, b).map { $0 - dot * $1 }
+            }
+            let norm = v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            if norm > 1e-3 { basis.append(v.map { $0 / norm }) }
+        }
+        #expect(basis.count == classes)
+    }
+
     @Test func dctBasisIsOrthonormal() {
         var g = RandomGenerator(seed: 1)
         var walker = OrderedBasis(source: .dct(frequencies: 4), shape: [1, 8, 8], samples: 1, generator: &g)
