@@ -2,10 +2,12 @@
 
 Every class below follows Models/README.md. The script loads each Models/*.safetensors with
 `load_state_dict(strict=True)` unchanged, rebuilds the normalisation from `__metadata__`, measures
-accuracy on the bundled Fashion-MNIST test split and compares it with the accuracy Feint recorded
-in Models/zoo.json. Matching accuracies mean names, layouts and the order of operations agree.
+accuracy on its data set's test split (Fashion-MNIST: the bundled IDX files; CIFAR-10: the JPEG
+class folders of shared/datasets/cifar10/test beside the repository, or $FEINT_CIFAR10/test,
+decoded with Pillow) and compares it with the accuracy Feint recorded in Models/zoo.json.
+Matching accuracies mean names, layouts and the order of operations agree.
 
-    python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch safetensors numpy
+    python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch safetensors numpy pillow
     /tmp/torchref/bin/python Models/pytorch_reference.py            # from the repository root
 
 With `--epoch-timing [THREADS]` it instead times one training epoch of SmallCNN with Feint's
@@ -232,12 +234,27 @@ def epoch_timing(threads):
           f"({429 * 128 / seconds:.0f} img/s)")
 
 
+def test_split(root, dataset, classes):
+    """(images in [0, 1] as N×C×H×W, labels) of a data set's test split."""
+    if dataset == "cifar10":
+        from PIL import Image
+        folder = os.environ.get("FEINT_CIFAR10", os.path.join(os.path.dirname(root), "shared/datasets/cifar10"))
+        pixels, labels = [], []
+        for label, name in enumerate(classes):
+            for file in sorted(os.listdir(f"{folder}/test/{name}")):
+                pixels.append(np.asarray(Image.open(f"{folder}/test/{name}/{file}").convert("RGB")))
+                labels.append(label)
+        images = torch.tensor(np.stack(pixels) / 255.0, dtype=torch.float32).permute(0, 3, 1, 2).contiguous()
+        return images, torch.tensor(labels)
+    images = torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") / 255.0, dtype=torch.float32)[:, None]
+    return images, torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--epoch-timing":
         return epoch_timing(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    images = torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") / 255.0, dtype=torch.float32)[:, None]
-    labels = torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    splits = {}
     recorded = {m["name"]: m for m in json.load(open(f"{root}/Models/zoo.json"))["models"]}
     print("| model | tensors | PyTorch test accuracy | Feint recorded | agree |")
     print("|---|---:|---:|---:|---|")
@@ -249,6 +266,10 @@ def main():
         spec = json.loads(meta["feint.spec"])
         model = build(spec).eval()
         model.load_state_dict(load_file(path), strict=True)
+        dataset = record.get("dataset", "fashion-mnist")
+        if dataset not in splits:
+            splits[dataset] = test_split(root, dataset, spec["classNames"])
+        images, labels = splits[dataset]
         mean = torch.tensor(spec["mean"]).view(1, -1, 1, 1); std = torch.tensor(spec["std"]).view(1, -1, 1, 1)
         with torch.no_grad():
             predicted = torch.cat([model((images[i:i + 500] - mean) / std).argmax(1) for i in range(0, len(images), 500)])
