@@ -157,11 +157,16 @@ enum ZooCommand {
         }
         printError("training \(entry.name) (\(model.parameterCount) parameters) on \(trainer.train.count) images, validating on \(trainer.validation.count)")
         let validation = try trainer.run(startEpoch: start, checkpoint: checkpoint) { p in
+            // Time left at this epoch's rate (validation passes not counted).
+            let left = Double((p.epochs - p.epoch) * p.steps - p.step) * Double(entry.recipe.batchSize) / max(p.imagesPerSecond, 1e-9)
+            let eta = left >= 3600 ? String(format: "%dh%02dm", Int(left) / 3600, Int(left) % 3600 / 60)
+                : left >= 60 ? String(format: "%d min", Int(left / 60)) : String(format: "%d s", Int(left))
             if let v = p.validationAccuracy {
-                printError(String(format: "epoch %d/%d  loss %.4f  validation %.2f %%  %.0f img/s", p.epoch + 1, p.epochs, p.loss, 100 * v, p.imagesPerSecond))
+                printError(String(format: "epoch %d/%d  loss %.4f  validation %.2f %%  %.0f img/s  about %@ left", p.epoch + 1, p.epochs,
+                                  p.loss, 100 * v, p.imagesPerSecond, eta))
             } else {
-                printError(String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.5f  %.0f img/s", p.epoch + 1, p.epochs, p.step, p.steps,
-                                  p.loss, p.learningRate, p.imagesPerSecond))
+                printError(String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.5f  %.0f img/s  about %@ left", p.epoch + 1, p.epochs,
+                                  p.step, p.steps, p.loss, p.learningRate, p.imagesPerSecond, eta))
             }
         }
         let seconds = trainer.trainingSeconds   // every epoch, across resumed runs
