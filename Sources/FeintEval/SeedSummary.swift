@@ -14,6 +14,11 @@ public struct TransferSeedSummary: Codable, Sendable {
         /// With a reference attack: this attack's `fooled` minus the reference's, paired seed by
         /// seed, per held-out target and per average key.
         public var difference: [String: Spread]?
+        /// With a reference attack, per held-out target: McNemar's z = (b − c)/√(b + c), where b
+        /// (c) is the number of images this attack fools and the reference does not (and the other
+        /// way round), each averaged over the seeds: the evidence from the images themselves, not
+        /// only from the attacks' randomness. |z| ≥ 1.96: significant at 5 %.
+        public var mcnemarZ: [String: Double]?
     }
 
     public var seeds: [UInt64]
@@ -58,12 +63,31 @@ public struct TransferSeedSummary: Codable, Sendable {
                 }
                 return d
             }
+            let z = referenceRow.map { ref in
+                Dictionary(uniqueKeysWithValues: heldOut.map { name in
+                    (name, mcnemar(matrices.map { ($0.rows[r].predictions[name]!, $0.rows[ref].predictions[name]!, $0.labels) }))
+                })
+            }
             return Row(attack: first.rows[r].attack, fooled: fooled, averages: averages,
                        gradientEvaluationsPerImage: evals / Double(max(first.images, 1)), seconds: Spread(runs.map(\.seconds)),
-                       difference: difference)
+                       difference: difference, mcnemarZ: z)
         }
         return TransferSeedSummary(seeds: matrices.map(\.seed), images: first.images, epsilon: first.epsilon, steps: first.steps,
                                    columns: first.columns, rows: rows, reference: reference)
+    }
+
+    /// McNemar's z from (attack predictions, reference predictions, labels) per seed, with the
+    /// discordant counts averaged over the seeds; 0 when the two never disagree.
+    static func mcnemar(_ seeds: [([Int], [Int], [Int])]) -> Double {
+        var (b, c) = (0.0, 0.0)
+        for (a, ref, labels) in seeds {
+            for i in labels.indices {
+                let (fa, fr) = (a[i] != labels[i], ref[i] != labels[i])
+                if fa && !fr { b += 1 } else if fr && !fa { c += 1 }
+            }
+        }
+        (b, c) = (b / Double(seeds.count), c / Double(seeds.count))
+        return b + c > 0 ? (b - c) / (b + c).squareRoot() : 0
     }
 
     /// summary.json and summary.md in `directory`.
@@ -79,7 +103,8 @@ public struct TransferSeedSummary: Codable, Sendable {
             + "\(seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n" + markdown() + "\n"
         if let reference {
             text += "\nDifference to \(reference) in percentage points (each seed's difference, then mean ± std over the seeds; "
-                + "positive: fools more than \(reference)):\n\n" + differenceMarkdown() + "\n"
+                + "positive: fools more than \(reference)); per target also McNemar's z over the images (discordant counts "
+                + "averaged over the seeds; |z| ≥ 1.96 is significant at 5 %):\n\n" + differenceMarkdown() + "\n"
         }
         return text
     }
@@ -92,7 +117,10 @@ public struct TransferSeedSummary: Codable, Sendable {
         lines.append("|---|" + String(repeating: "---:|", count: targets.count + keys.count))
         for row in rows where row.attack != reference {
             guard let d = row.difference else { continue }
-            lines.append("| \(row.attack) | " + (targets.map(\.name) + keys).map { d[$0]?.signedPercent ?? "–" }.joined(separator: " | ") + " |")
+            let cells = targets.map { t in
+                (d[t.name]?.signedPercent ?? "–") + (row.mcnemarZ?[t.name].map { " (z " + String(format: "%.1f", $0).replacingOccurrences(of: "-", with: "−") + ")" } ?? "")
+            }
+            lines.append("| \(row.attack) | " + (cells + keys.map { d[$0]?.signedPercent ?? "–" }).joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n")
     }

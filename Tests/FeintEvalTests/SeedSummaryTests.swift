@@ -64,7 +64,9 @@ struct SeedSummaryTests {
         #expect(d["cnn"]!.mean == 0.25 && abs(d["cnn"]!.std - 0.5.squareRoot() / 2) < 1e-12)
         #expect(d["all"]!.mean == 0.25 && d["s"] == nil)     // surrogates are not compared
         #expect(summary.rows[1].difference!["cnn"]!.mean == 0)
-        #expect(summary.report.contains("| a | +25.0 ± 35.4 |"))
+        #expect(summary.report.contains("| a | +25.0 ± 35.4 (z 0.6) |"))
+        // Discordant images: seed 0 b = 2, c = 0; seed 1 b = 2, c = 2 → means 2 and 1, z = 1/√3.
+        #expect(abs(summary.rows[0].mcnemarZ!["cnn"]! - 1 / 3.0.squareRoot()) < 1e-12)
         #expect(!summary.differenceMarkdown().contains("| b |"))
         #expect(Spread([-0.012]).signedPercent == "−1.2" && Spread([0.0004]).signedPercent == "0.0")
         #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([Self.pair(seed: 0, a: [0, 0, 0, 0], b: [0, 0, 0, 0])],
