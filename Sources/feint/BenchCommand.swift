@@ -24,7 +24,8 @@ enum BenchCommand {
     summarize  reads results.json of runs of one spec with different seeds and writes
            summary.json and summary.md to --out: `fooled` per target and per family average as
            mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
-           difference to that one, paired seed by seed, per held-out target and average.
+           difference to that one, paired seed by seed, per held-out target and average, and per
+           target McNemar's z over the images the two attacks disagree on.
 
     Spec (JSON):
       {"name": "fmnist-transfer", "images": 1000, "batch": 50, "seed": 0,
