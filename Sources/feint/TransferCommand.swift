@@ -49,7 +49,7 @@ enum TransferCommand {
         let attacks: [(String, any TransferAttack)] = try names.map { name in
             let spec = TransferAttackSpec(name: name, eps: eps, steps: steps, stepSize: stepSize, momentum: momentum, di: di, ti: ti,
                                           threshold: args.string("namea-threshold") ?? "0.6",
-                                          gso: try args.string("namea-gso").map { _ in Float(try args.double("namea-gso", default: 1)) })
+                                          gso: args.string("namea-gso") == nil ? nil : Float(try args.double("namea-gso", default: 1)))
             do { return (name, try spec.make()) } catch { throw UsageError("\(error)") }
         }
         let store = ModelStore(args)
