@@ -6,6 +6,8 @@
 #
 #   Models/experiments/blackbox.sh OUT_DIR [TARGET...]
 #
+# Rerunning it resumes: complete results are kept, interrupted ones continue from their
+# checkpoint (OUT_DIR/<target>-<attack>.json.partial, written after every batch).
 # ATTACKS (default "simba simba-dct simba-ods boundary boundary-ods") picks the attacks to run.
 #
 # Targets: fmnist-vgg (CNN), fmnist-vit-p7 (transformer), fmnist-smallcnn-at (adversarially
@@ -24,12 +26,12 @@ for t in ${targets[*]}; do
         [[ "$a" == simba* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
         "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n 500 --only-correct --seed 0 \
-            "${data[@]}" --output "$out/$t-$a.json"
+            "${data[@]}" --output "$out/$t-$a.json" --resume
     done
     for a in ${ATTACKS:-simba simba-dct simba-ods boundary boundary-ods}; do
         [[ "$a" == boundary* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
         "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-50}" --only-correct \
-            --seed 0 --batch 50 "${data[@]}" --output "$out/$t-$a.json"
+            --seed 0 --batch 50 "${data[@]}" --output "$out/$t-$a.json" --resume
     done
 done

@@ -19,11 +19,13 @@ feint="${FEINT:-$(dirname "$0")/../../.build/release/feint}"
 mkdir -p "$out"
 common=(--eps "${EPS:-0.1}" --n 1000 --batch 128 --seeds 0,1,2)
 if [[ -n "${DATA:-}" ]]; then common+=(--data "$DATA"); fi
+# run FILE ARGS...: one evaluation, skipped when FILE exists (rerunning the script resumes).
+run() { local file="$1"; shift; [[ -f "$file" ]] || "$feint" robust "$@" "${common[@]}" --output "$file"; }
 for m in ${models[*]}; do
-    "$feint" robust --model "$m" --attack pgd --init uniform --loss margin --steps 20 --restarts 20 "${common[@]}" --output "$out/$m-pgd-uniform.json"
-    "$feint" robust --model "$m" --attack pgd --init odi --loss margin --steps 20 --restarts 20 "${common[@]}" --output "$out/$m-pgd-odi.json"
-    "$feint" robust --model "$m" --attack apgd --loss ce --steps 110 "${common[@]}" --output "$out/$m-apgd-ce.json"
-    "$feint" robust --model "$m" --attack apgd --loss dlr --steps 110 "${common[@]}" --output "$out/$m-apgd-dlr.json"
+    run "$out/$m-pgd-uniform.json" --model "$m" --attack pgd --init uniform --loss margin --steps 20 --restarts 20
+    run "$out/$m-pgd-odi.json" --model "$m" --attack pgd --init odi --loss margin --steps 20 --restarts 20
+    run "$out/$m-apgd-ce.json" --model "$m" --attack apgd --loss ce --steps 110
+    run "$out/$m-apgd-dlr.json" --model "$m" --attack apgd --loss dlr --steps 110
 done
 # Throughput: PGD's gradient evaluations per second inside the attack loop at batch 128 (one
 # restart, uniform start, 1 024 images, every image attacked so batches stay full; the loop's

@@ -23,6 +23,9 @@ public struct BlackBoxEvaluation: Codable, Sendable {
     public var targeted: Bool
     public var budget: Int
     public var seed: UInt64
+    /// Images attacked at once; each batch draws from its own stream of `seed`, so the batch size
+    /// is part of what makes a run reproducible (nil in results written before it was recorded).
+    public var batch: Int?
     public var images: Int
     public var successRate: Double
     public var meanQueries: Double?
@@ -41,18 +44,31 @@ public enum BlackBoxRun {
     }
 
     /// Runs `kind` on `data` against `target` (through a query oracle only), in batches.
+    ///
+    /// `resume` continues an interrupted run from its last checkpoint: its samples are kept and
+    /// only the batches after them are attacked; each batch draws from its own stream of `seed`,
+    /// so the result equals an uninterrupted run. `checkpoint` receives the evaluation so far
+    /// after every batch (write it to disk to make a long run resumable).
     public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, budget: Int,
-                                targeted: Bool, batchSize: Int = 100, seed: UInt64,
+                                targeted: Bool, batchSize: Int = 100, seed: UInt64, resume: BlackBoxEvaluation? = nil,
+                                checkpoint: (BlackBoxEvaluation) -> Void = { _ in },
                                 progress: (Int, Int) -> Void = { _, _ in }) -> BlackBoxEvaluation {
         for m in [target] + surrogates { m.setRequiresGrad(false); m.setTraining(false) }
         let classes = target.spec.classNames.count
-        var samples: [BlackBoxEvaluation.Sample] = []
-        let start = Date()
-        var batchStart = 0, batchIndex: UInt64 = 0
+        var samples = resume?.samples ?? []
+        precondition(samples.count == data.count || samples.count % batchSize == 0,
+                     "resume: \(samples.count) samples do not end on a batch of \(batchSize)")
+        let start = Date(), secondsBefore = resume?.seconds ?? 0
+        func summary() -> BlackBoxEvaluation {
+            summarize(samples, target: target.name, surrogates: surrogates.map(\.name), kind: kind, targeted: targeted,
+                      budget: budget, seed: seed, batch: batchSize, images: data.count,
+                      seconds: secondsBefore + Date().timeIntervalSince(start))
+        }
+        var batchStart = samples.count
         while batchStart < data.count {
             let end = min(data.count, batchStart + batchSize)
             let (x, labels) = data.batch(batchStart..<end)
-            var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
+            var generator = RandomGenerator.forBatch(batchStart / batchSize, seed: seed)
             let goal: Goal
             var starts: Tensor?
             if targeted {
@@ -79,9 +95,16 @@ public enum BlackBoxRun {
                                      curve: result.curve[i].map { $0.isFinite ? $0 : nil }))
             }
             batchStart = end
-            batchIndex += 1
+            if end < data.count { checkpoint(summary()) }
             progress(end, data.count)
         }
+        return summary()
+    }
+
+    /// The aggregate figures of `samples` (those attacked so far).
+    static func summarize(_ samples: [BlackBoxEvaluation.Sample], target: String, surrogates: [String], kind: Kind,
+                          targeted: Bool, budget: Int, seed: UInt64, batch: Int, images: Int,
+                          seconds: Double) -> BlackBoxEvaluation {
         let successes = samples.filter(\.success)
         let queries = successes.map { Double($0.queries) }
         var atQueries: [String: Double?] = [:]
@@ -97,13 +120,13 @@ public enum BlackBoxRun {
             }
         }
         let l2s = successes.compactMap { $0.l2 }.map(Double.init)
-        return BlackBoxEvaluation(target: target.name, surrogates: surrogates.map(\.name), attack: kind.rawValue, targeted: targeted,
-                                  budget: budget, seed: seed, images: data.count,
-                                  successRate: Double(successes.count) / Double(max(data.count, 1)),
+        return BlackBoxEvaluation(target: target, surrogates: surrogates, attack: kind.rawValue, targeted: targeted,
+                                  budget: budget, seed: seed, batch: batch, images: images,
+                                  successRate: Double(successes.count) / Double(max(samples.count, 1)),
                                   meanQueries: queries.isEmpty ? nil : queries.reduce(0, +) / Double(queries.count),
                                   medianQueries: queries.isEmpty ? nil : median(queries),
                                   medianL2: l2s.isEmpty ? nil : median(l2s), medianL2AtQueries: atQueries,
-                                  seconds: Date().timeIntervalSince(start), samples: samples)
+                                  seconds: seconds, samples: samples)
     }
 
     /// For each target class, the first image of `data` labelled with it (targeted starts).

@@ -9,7 +9,8 @@ enum BlackBoxCommand {
     static let help = """
     Usage: feint blackbox --target NAME --attack simba|simba-dct|simba-ods|boundary|boundary-ods
                           [--surrogates A,B,...] [--budget Q] [--n N] [--seed S] [--targeted]
-                          [--only-correct] [--batch B] [--data DIR] [--json] [--output FILE]
+                          [--only-correct] [--batch B] [--data DIR] [--json]
+                          [--output FILE [--resume | --force]]
 
     Attacks the first N test images of the target's data set (with --only-correct: the first N
     the target classifies correctly) through a query oracle of the target: scores for SimBA, top-1 labels for
@@ -18,17 +19,31 @@ enum BlackBoxCommand {
     and for Boundary the median L2 after 1 000 / 5 000 / 10 000 queries.
     ODS variants need --surrogates (white-box models other than the target).
 
+    With --output FILE the run writes FILE.partial after every batch (a black-box run can take
+    hours); --resume continues an interrupted run from it, with the same result as an
+    uninterrupted one (each batch has its own random stream), and leaves a complete FILE alone.
+    An existing FILE is only replaced with --force.
+
     Defaults: --budget 10000 --n 100 --seed 0 --batch 100
 
     Examples:
       feint blackbox --target fmnist-smallcnn --attack simba-ods --surrogates fmnist-resnet8,fmnist-vit-p7
       feint blackbox --target fmnist-vit-p4 --attack boundary --budget 5000 --n 50 --json
+      feint blackbox --target fmnist-vgg --attack boundary --n 500 --batch 50 --output b.json --resume
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["target", "attack", "surrogates", "budget", "n", "seed", "batch", "data", "output", "models"],
-                                 flagOptions: ["targeted", "json", "only-correct"])
+                                 flagOptions: ["targeted", "json", "only-correct", "resume", "force"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        let output = args.string("output")
+        guard !args.flag("resume") || output != nil else { throw UsageError("--resume needs --output FILE (its checkpoint is FILE.partial)") }
+        guard !(args.flag("resume") && args.flag("force")) else { throw UsageError("give --resume or --force, not both") }
+        if let output, args.flag("resume"), FileManager.default.fileExists(atPath: output) {
+            printError("kept \(output): the run is complete")
+            return 0
+        }
+        try requireFreeOutput(args)
         guard let targetName = args.string("target") else { throw UsageError("--target is required") }
         guard let kind = BlackBoxRun.Kind(rawValue: args.string("attack") ?? "") else {
             throw UsageError("--attack must be one of \(BlackBoxRun.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -51,11 +66,35 @@ enum BlackBoxCommand {
         } else {
             test = test.prefix(n)
         }
+        let partial = output.map { URL(fileURLWithPath: $0 + ".partial") }
+        var resume: BlackBoxEvaluation?
+        if let partial, FileManager.default.fileExists(atPath: partial.path) {
+            guard args.flag("resume") else {
+                throw UsageError("\(partial.path) holds an interrupted run: pass --resume to continue it, or delete it")
+            }
+            let saved = try decodeJSON(BlackBoxEvaluation.self, from: partial)
+            let same = saved.target == target.name && saved.surrogates == surrogates.map(\.name) && saved.attack == kind.rawValue
+                && saved.targeted == args.flag("targeted") && saved.budget == budget && saved.seed == seed && saved.batch == batch
+                && saved.images == test.count && saved.samples.count % batch == 0 && saved.samples.count < test.count
+                && saved.samples.enumerated().allSatisfy { $0.element.index == $0.offset && $0.element.label == test.labels[$0.offset] }
+            guard same else { throw UsageError("\(partial.path) is a checkpoint of another run (other settings or images); delete it to start over") }
+            printError("resuming after \(saved.samples.count) of \(test.count) images")
+            resume = saved
+        }
+        var checkpointError: (any Error)?
         let result = BlackBoxRun.evaluate(target: target, surrogates: surrogates, kind: kind, data: test, budget: budget,
-                                          targeted: args.flag("targeted"), batchSize: batch, seed: seed) { done, total in
+                                          targeted: args.flag("targeted"), batchSize: batch, seed: seed, resume: resume,
+                                          checkpoint: { soFar in
+                                              guard let partial, checkpointError == nil else { return }
+                                              do { try jsonData(soFar).write(to: partial, options: .atomic) } catch {
+                                                  checkpointError = error
+                                                  printError("warning: cannot write the checkpoint \(partial.path): \(error)")
+                                              }
+                                          }) { done, total in
             printError("\(done)/\(total) images")
         }
         try emitJSON(result, args)
+        if let partial { try? FileManager.default.removeItem(at: partial) }
         if !args.flag("json") {
             func f(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "–" }
             print("target \(target.name), attack \(kind.rawValue)\(surrogates.isEmpty ? "" : " (surrogates \(surrogateNames.joined(separator: ",")))"), \(result.targeted ? "targeted" : "untargeted"), budget \(budget), \(test.count) images, seed \(seed)")

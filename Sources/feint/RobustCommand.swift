@@ -11,7 +11,7 @@ enum RobustCommand {
                         [--odi-steps N] [--loss ce|margin|dlr] [--norm linf|l2] [--eps E]
                         [--steps K] [--step-size A] [--schedule constant|cosine] [--restarts R]
                         [--n N] [--batch B] [--seed S | --seeds S1,S2,...] [--data DIR] [--json]
-                        [--output FILE] [--record] [--no-early-exit]
+                        [--output FILE [--force]] [--record] [--no-early-exit]
 
     Attacks the first N test images of the model's data set (Fashion-MNIST, or CIFAR-10 with
     --data DIR) and reports clean accuracy, robust accuracy, robust accuracy after each restart,
@@ -38,8 +38,9 @@ enum RobustCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["model", "attack", "init", "odi-steps", "loss", "norm", "eps", "steps", "step-size",
                                                       "schedule", "restarts", "n", "batch", "seed", "seeds", "data", "output", "models"],
-                                 flagOptions: ["json", "record", "no-early-exit"])
+                                 flagOptions: ["json", "record", "no-early-exit", "force"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        try requireFreeOutput(args)
         guard let modelName = args.string("model") else { throw UsageError("--model is required (see `feint zoo list`)") }
         let kind = args.string("attack") ?? "pgd"
         guard let norm = Norm(rawValue: args.string("norm") ?? "linf") else { throw UsageError("--norm must be linf or l2") }

@@ -27,13 +27,31 @@ final class ModelStore {
     }
 }
 
-/// Pretty, sorted JSON: printed with --json, written to --output FILE when given.
-func emitJSON<T: Encodable>(_ value: T, _ args: Arguments) throws {
-    guard args.flag("json") || args.string("output") != nil else { return }
+/// Pretty, sorted JSON (∞ and NaN as strings).
+func jsonData<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let data = try encoder.encode(value)
+    return try encoder.encode(value)
+}
+
+/// Reads what `jsonData` wrote.
+func decodeJSON<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try decoder.decode(type, from: Data(contentsOf: url))
+}
+
+/// Refuses, before any work is done, to replace an existing --output file unless --force is given.
+func requireFreeOutput(_ args: Arguments) throws {
+    guard let out = args.string("output"), !args.flag("force"), FileManager.default.fileExists(atPath: out) else { return }
+    throw UsageError("\(out) exists; pass --force to replace it")
+}
+
+/// Pretty, sorted JSON: printed with --json, written to --output FILE when given.
+func emitJSON<T: Encodable>(_ value: T, _ args: Arguments) throws {
+    guard args.flag("json") || args.string("output") != nil else { return }
+    let data = try jsonData(value)
     if let out = args.string("output") { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
     if args.flag("json") { print(String(decoding: data, as: UTF8.self)) }
 }

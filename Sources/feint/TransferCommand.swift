@@ -11,7 +11,7 @@ enum TransferCommand {
     static let help = """
     Usage: feint transfer --attack LIST --surrogates A,B,... --targets C,D,... [--eps E] [--step-size A]
                           [--steps T] [--momentum MU] [--di P] [--ti K] [--n N] [--batch B] [--seed S]
-                          [--namea-threshold 0.6|code] [--namea-gso G] [--data DIR] [--json] [--output FILE]
+                          [--namea-threshold 0.6|code] [--namea-gso G] [--data DIR] [--json] [--output FILE [--force]]
 
     Crafts adversarial images on the surrogates with each attack of LIST (\(attackNames.joined(separator: ", ")))
     and measures on every target and surrogate: fooled, fooled-of-correct and changed (after 8-bit
@@ -32,8 +32,9 @@ enum TransferCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["attack", "surrogates", "targets", "eps", "step-size", "steps", "momentum", "di", "ti",
                                                       "n", "batch", "seed", "namea-threshold", "namea-gso", "data", "output", "models"],
-                                 flagOptions: ["json"])
+                                 flagOptions: ["json", "force"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
+        try requireFreeOutput(args)
         let names = args.list("attack", default: [])
         guard !names.isEmpty else { throw UsageError("--attack is required (\(attackNames.joined(separator: ", ")))") }
         for a in names where !attackNames.contains(a) { throw UsageError("unknown attack '\(a)' (\(attackNames.joined(separator: ", ")))") }

@@ -154,6 +154,34 @@ struct CLITests {
         #expect(merged.code == 0 && merged.out.contains("fmnist-vit-p7"))
     }
 
+    @Test func blackBoxResumesFromItsCheckpointAndNeverOverwrites() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-bb-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let run = ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--budget", "200", "--n", "4", "--batch", "2"]
+        let full = dir.appendingPathComponent("full.json").path, cut = dir.appendingPathComponent("cut.json").path
+        #expect(try feint(run + ["--output", full]).code == 0)
+        #expect(!FileManager.default.fileExists(atPath: full + ".partial"))
+        #expect(try feint(run + ["--output", full]).code == 2)   // no silent overwrite
+        let kept = try feint(run + ["--output", full, "--resume"])
+        #expect(kept.code == 0 && kept.err.contains("kept"))
+        // An interrupted run: the first batch of the complete one as its checkpoint.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: full))) as! [String: Any]
+        let samples = json["samples"] as! [Any]
+        json["samples"] = Array(samples.prefix(2))
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: cut + ".partial"))
+        #expect(try feint(run + ["--output", cut]).code == 2)     // a checkpoint is never dropped silently
+        #expect(try feint(run + ["--seed", "1", "--output", cut, "--resume"]).code == 2)   // another run's checkpoint
+        let resumed = try feint(run + ["--output", cut, "--resume"])
+        #expect(resumed.code == 0 && resumed.err.contains("resuming after 2 of 4 images"))
+        func records(_ path: String) throws -> [NSDictionary] {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+            return (object["samples"] as! [[String: Any]]).map { NSDictionary(dictionary: $0) }
+        }
+        #expect(try records(cut) == records(full))
+        #expect(!FileManager.default.fileExists(atPath: cut + ".partial"))
+    }
+
     @Test func usageErrorsExitWithTwo() throws {
         #expect(try feint(["nonsense"]).code == 2)
         #expect(try feint(["robust", "--bogus"]).code == 2)
