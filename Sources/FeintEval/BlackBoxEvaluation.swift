@@ -35,6 +35,8 @@ public struct BlackBoxEvaluation: Codable, Sendable {
     /// without an adversarial yet; nil when the budget is smaller).
     public var medianL2AtQueries: [String: Double?]
     public var seconds: Double
+    /// The Feint version that produced this (nil in results written before it was recorded).
+    public var version: String?
     public var samples: [Sample]
 }
 
@@ -126,7 +128,7 @@ public enum BlackBoxRun {
                                   meanQueries: queries.isEmpty ? nil : queries.reduce(0, +) / Double(queries.count),
                                   medianQueries: queries.isEmpty ? nil : median(queries),
                                   medianL2: l2s.isEmpty ? nil : median(l2s), medianL2AtQueries: atQueries,
-                                  seconds: seconds, samples: samples)
+                                  seconds: seconds, version: FeintVersion.string, samples: samples)
     }
 
     /// For each target class, the first image of `data` labelled with it (targeted starts).

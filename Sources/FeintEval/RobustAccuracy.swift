@@ -35,6 +35,8 @@ public struct RobustEvaluation: Codable, Sendable {
     /// that time: the attack loop's own throughput, comparable with `feint perf`'s attack step.
     public var attackSeconds: Double
     public var attackGradientEvaluationsPerSecond: Double
+    /// The Feint version that produced this (nil in results written before it was recorded).
+    public var version: String?
     public var samples: [Sample]
 }
 
@@ -90,6 +92,6 @@ public enum RobustAccuracy {
                                 seconds: seconds, gradientEvaluationsPerSecond: Double(cost.gradientEvaluations) / max(seconds, 1e-9),
                                 attackSeconds: attackSeconds,
                                 attackGradientEvaluationsPerSecond: Double(cost.gradientEvaluations) / max(attackSeconds, 1e-9),
-                                samples: samples)
+                                version: FeintVersion.string, samples: samples)
     }
 }

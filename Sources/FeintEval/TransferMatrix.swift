@@ -43,6 +43,8 @@ public struct TransferMatrix: Codable, Sendable {
     public var columns: [Column]
     public var rows: [Row]
     public var labels: [Int]
+    /// The Feint version that produced this (nil in results written before it was recorded).
+    public var version: String?
 
     /// Runs every attack on `data` and evaluates the results on every target and surrogate.
     public static func evaluate(attacks: [(String, any TransferAttack)], surrogates: [Model], targets: [Model],
@@ -89,7 +91,8 @@ public struct TransferMatrix: Codable, Sendable {
             }
             rows.append(Row(attack: title, cells: cells, averages: averages, cost: cost, seconds: seconds, predictions: predictions))
         }
-        return TransferMatrix(images: n, epsilon: epsilon, steps: steps, seed: seed, columns: columns, rows: rows, labels: labels)
+        return TransferMatrix(images: n, epsilon: epsilon, steps: steps, seed: seed, columns: columns, rows: rows, labels: labels,
+                              version: FeintVersion.string)
     }
 
     /// The `fooled` matrix as a Markdown table (percent), white-box columns marked with *, robust
