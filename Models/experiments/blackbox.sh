@@ -2,7 +2,7 @@
 # Black-box acceptance experiment (issue #5) on Fashion-MNIST: SimBA-ODS vs SimBA (pixel) vs
 # SimBA-DCT at a 10 000-query budget on 500 test images each target classifies correctly, and
 # Boundary-ODS vs Boundary (median L2 after 1 000 / 5 000 / 10 000 queries) on the first
-# $BOUNDARY_N (default 50) of them, untargeted, seed 0.
+# $BOUNDARY_N (default 500) of them, untargeted, seed 0.
 #
 #   Models/experiments/blackbox.sh OUT_DIR [TARGET...]
 #
@@ -31,7 +31,7 @@ for t in ${targets[*]}; do
     for a in ${ATTACKS:-simba simba-dct simba-ods boundary boundary-ods}; do
         [[ "$a" == boundary* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
-        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-50}" --only-correct \
+        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-500}" --only-correct \
             --seed 0 --batch 50 "${data[@]}" --output "$out/$t-$a.json" --resume
     done
 done
