@@ -51,6 +51,9 @@ public enum BlackBoxRun {
     /// only the batches after them are attacked; each batch draws from its own stream of `seed`,
     /// so the result equals an uninterrupted run. `checkpoint` receives the evaluation so far
     /// after every batch (write it to disk to make a long run resumable).
+    ///
+    /// - Precondition: `resume` came from a run of the same data, seed and `batchSize`, so its
+    ///   samples end on a whole batch (the CLI checks this before it calls).
     public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, budget: Int,
                                 targeted: Bool, batchSize: Int = 100, seed: UInt64, resume: BlackBoxEvaluation? = nil,
                                 checkpoint: (BlackBoxEvaluation) -> Void = { _ in },

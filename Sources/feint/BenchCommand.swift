@@ -131,7 +131,7 @@ enum BenchCommand {
         var matrices: [TransferMatrix] = []
         for dir in args.positional {
             let url = URL(fileURLWithPath: dir).appendingPathComponent("results.json")
-            do { matrices.append(try JSONDecoder().decode(TransferMatrix.self, from: Data(contentsOf: url))) } catch {
+            do { matrices.append(try decodeJSON(TransferMatrix.self, from: url)) } catch {
                 throw UsageError("\(url.path): not a finished benchmark result (\(error.localizedDescription)); run or merge it first")
             }
         }
