@@ -91,7 +91,7 @@ public enum Catalog {
         // CIFAR-10 (3×32×32): four CNNs and four token-mixing models (two of each family as transfer
         // surrogates, two held out), and one adversarially trained ResNet.
         CatalogEntry(name: "cifar10-resnet20", dataset: "cifar10", spec: cifar("resnet") { $0.blocksPerStage = 3; $0.width = 16 },
-                     recipe: cifarAugmented(sgd(epochs: 30, lr: 0.1)), summary: "ResNet-20 (widths 16/32/64, BatchNorm)"),
+                     recipe: cifarAugmented(sgd(epochs: 40, lr: 0.1)), summary: "ResNet-20 (widths 16/32/64, BatchNorm)"),
         CatalogEntry(name: "cifar10-resnet8", dataset: "cifar10", spec: cifar("resnet") { $0.blocksPerStage = 1; $0.width = 16 },
                      recipe: cifarAugmented(sgd(epochs: 30, lr: 0.1)), summary: "ResNet-8 (widths 16/32/64, BatchNorm)"),
         CatalogEntry(name: "cifar10-vgg", dataset: "cifar10", spec: cifar("vgg") { $0.widths = [32, 64, 128] },
