@@ -80,6 +80,9 @@ public enum Benchmark {
         guard data.count >= spec.images else { throw SpecError("the spec asks for \(spec.images) images, the data has \(data.count)") }
         let attacks = try spec.attacks.map { ($0.title, try $0.make()) }
         let surrogates = try spec.surrogates.map(models), targets = try spec.targets.map(models)
+        for m in surrogates + targets where m.spec.inputShape != data.imageShape {
+            throw SpecError("model \(m.name) takes \(m.spec.inputShape) images, the data has \(data.imageShape) (another data set?)")
+        }
         let run = TransferRun.make(attacks: attacks, surrogates: surrogates, targets: targets, data: data.prefix(spec.images),
                                    batchSize: spec.batch, batches: spec.batches(shard: k, of: n), seed: spec.seed, progress: progress)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -13,7 +13,7 @@ enum AttackCommand {
     Usage: feint attack --model NAME|FILE.safetensors --attack ATTACK --input DIR --output DIR
                         [--labels folders|predicted|FILE.csv] [--eps E] [--steps K] [--restarts R]
                         [--surrogates A,B,...] [--budget Q] [--seed S] [--batch B] [--resize fit|error]
-                        [--resume] [--gallery] [--json] [--quiet]
+                        [--resume] [--gallery] [--json] [--quiet] [--models DIR]
 
     Attacks every PNG/JPEG under DIR (gray, RGB or RGBA, 8 or 16 bit, nested folders) and writes
     lossless PNGs with the same relative paths under the output folder, plus report.json (settings,
@@ -33,8 +33,9 @@ enum AttackCommand {
 
     Defaults: --eps 0.1 (pixels in [0, 1]) --steps 20 (PGD; APGD 100; transfer 10) --restarts 1
               --budget 10000 --seed 0 --batch 64
-    Exit codes: 0 every image processed; 2 usage error; 3 some files failed (see the report);
-                4 no image could be processed.
+      --models DIR   the zoo folder (default: $FEINT_MODELS, ./Models, or the package's Models/)
+    Exit codes: 0 every image processed; 1 other error (unreadable model, failed write); 2 usage
+                error; 3 some files failed (see the report); 4 no image could be processed.
 
     Example:
       feint attack --model fmnist-smallcnn --attack pgd --eps 0.1 --input photos --output adv --gallery

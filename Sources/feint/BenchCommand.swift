@@ -20,7 +20,9 @@ enum BenchCommand {
            draws from a generator seeded with (seed, b), so merged shards equal an unsharded run.
            --resume keeps shard files that exist instead of refusing to overwrite them.
            --seed S replaces the spec's seed (run the same spec with several seeds).
-    merge  combines the shard files of one or more folders (each holds spec.json) into the reports.
+           --data and --models: see Models and data below.
+    merge  combines the shard files of one or more folders (each holds spec.json) into the reports,
+           written to --out (default: the first DIR); no gallery.png (run it unsharded for one).
     summarize  reads results.json of runs of one spec with different seeds and writes
            summary.json and summary.md to --out: `fooled` per target and per family average as
            mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
@@ -35,6 +37,7 @@ enum BenchCommand {
     Attack fields: name (\(TransferAttackSpec.names.joined(separator: ", "))), eps, steps (10), stepSize (eps/steps),
     momentum (1), di (0), ti (0), label; NAMEA only: threshold ("0.6" or "code"), fill (noise, zeros,
     ones), merge (momentum, ifgsm), metaTrain and metaTest (true), gso (absent = off; the code's 0.5).
+    \(modelsAndDataHelp)
 
     Examples:
       feint bench run spec.json --out bench-run && open bench-run/results.md

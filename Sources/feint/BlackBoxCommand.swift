@@ -10,14 +10,16 @@ enum BlackBoxCommand {
     Usage: feint blackbox --target NAME --attack simba|simba-dct|simba-ods|boundary|boundary-ods
                           [--surrogates A,B,...] [--budget Q] [--n N] [--seed S] [--targeted]
                           [--only-correct] [--batch B] [--data DIR] [--json]
-                          [--output FILE [--resume | --force]]
+                          [--output FILE [--resume | --force]] [--models DIR]
 
     Attacks the first N test images of the target's data set (with --only-correct: the first N
     the target classifies correctly) through a query oracle of the target: scores for SimBA, top-1 labels for
     Boundary. Every query counts, the first clean one included. Prints the success rate at the
     budget, mean and median queries over successes, the median L2 of successful perturbations,
     and for Boundary the median L2 after 1 000 / 5 000 / 10 000 queries.
-    ODS variants need --surrogates (white-box models other than the target).
+    ODS variants need --surrogates (white-box models other than the target). --targeted gives each
+    image a random class other than its label (from the seed) to reach; Boundary then starts from
+    the first test image of that class.
 
     With --output FILE the run writes FILE.partial after every batch (a black-box run can take
     hours); --resume continues an interrupted run from it, with the same result as an
@@ -25,6 +27,7 @@ enum BlackBoxCommand {
     An existing FILE is only replaced with --force.
 
     Defaults: --budget 10000 --n 100 --seed 0 --batch 100
+    \(modelsAndDataHelp)
 
     Examples:
       feint blackbox --target fmnist-smallcnn --attack simba-ods --surrogates fmnist-resnet8,fmnist-vit-p7

@@ -17,7 +17,8 @@ enum DemoCommand {
     rounding) and writes results.json / .md / .csv, heatmap.svg and gallery.png (clean, adversarial,
     amplified perturbation, NAMEA's non-attention mask) to DIR.
     Surrogates: \(preferredSurrogates.joined(separator: ", ")) (those trained); targets: every other
-    model in Models/zoo.json.
+    Fashion-MNIST model in the zoo (Models/zoo.json, or --models DIR: a folder holding zoo.json and
+    the weights, with datasets/fashion-mnist beside it).
 
     Defaults: --n 200 --eps 16/255 (10 steps of ε/10, μ = 1) --out ./feint-demo
 
@@ -33,7 +34,10 @@ enum DemoCommand {
         guard n >= 1, eps > 0 else { throw UsageError("--n must be ≥ 1 and --eps > 0") }
         let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
         let manifest = try ZooManifest.load(from: dir)
-        let trained = manifest.models.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0.file).path) }
+        // The demo's data are the bundled Fashion-MNIST images: models of other data sets sit out.
+        let trained = manifest.models.filter {
+            $0.dataset == "fashion-mnist" && FileManager.default.fileExists(atPath: dir.appendingPathComponent($0.file).path)
+        }
         let surrogates = preferredSurrogates.filter { name in trained.contains { $0.name == name } }
         let targets = trained.map(\.name).filter { !surrogates.contains($0) }
         guard !surrogates.isEmpty, !targets.isEmpty else {

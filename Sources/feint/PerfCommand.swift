@@ -3,7 +3,7 @@ import FeintModels
 import Foundation
 
 /// `feint perf`: throughput of the engine on the two reference models of
-/// shared/bench/torch_reference.py (random weights), and of GEMM itself.
+/// ../shared/bench/torch_reference.py (random weights), and of GEMM itself.
 enum PerfCommand {
     static let help = """
     Usage: feint perf [--models smallcnn,vit] [--batch 1,32,128] [--steps attack,train,gemm]
@@ -26,7 +26,7 @@ enum PerfCommand {
 
     Example:
       feint perf --threads 2 --json > perf.json
-    Run shared/bench/torch_reference.py beside it on the same machine and compare ratios.
+    Run ../shared/bench/torch_reference.py (or `./run.sh compare-torch PYTHON`) beside it on the same machine and compare ratios.
     """
 
     struct StepFigure: Codable {

@@ -11,10 +11,9 @@ enum RobustCommand {
                         [--odi-steps N] [--loss ce|margin|dlr] [--norm linf|l2] [--eps E]
                         [--steps K] [--step-size A] [--schedule constant|cosine] [--restarts R]
                         [--n N] [--batch B] [--seed S | --seeds S1,S2,...] [--data DIR] [--json]
-                        [--output FILE [--force]] [--record] [--no-early-exit]
+                        [--output FILE [--force]] [--record] [--no-early-exit] [--models DIR]
 
-    Attacks the first N test images of the model's data set (Fashion-MNIST, or CIFAR-10 with
-    --data DIR) and reports clean accuracy, robust accuracy, robust accuracy after each restart,
+    Attacks the first N test images of the model's data set (Fashion-MNIST or CIFAR-10) and reports clean accuracy, robust accuracy, robust accuracy after each restart,
     gradient evaluations spent and wall time. --json prints
     the whole result (settings, seed, per-image records); --output also writes it to FILE.
     With --seeds the evaluation runs once per seed and reports mean ± standard deviation over
@@ -26,13 +25,14 @@ enum RobustCommand {
     Defaults: --attack pgd --init odi --odi-steps 2 --loss margin --norm linf --eps 0.1 --steps 20
               --step-size eps/4 --restarts 1 --n 1000 --batch 128 --seed 0 (APGD: --loss ce,
               --steps 100; FGSM: --loss ce).
+    \(modelsAndDataHelp)
 
     Examples:
       feint robust --model fmnist-smallcnn --eps 0.1 --restarts 5
       feint robust --model fmnist-smallcnn --attack pgd --init uniform --restarts 5 --json
       feint robust --model fmnist-vit-p4 --attack apgd --loss dlr --steps 100
       feint robust --model fmnist-smallcnn-at --init odi --restarts 20 --seeds 0,1,2 --output odi.json
-      feint robust --model fmnist-smallcnn-at --init odi --restarts 5 --n 10000 --record
+      feint robust --model fmnist-smallcnn-at --init odi --restarts 5 --n 1000 --record
     """
 
     static func run(_ argv: [String]) throws -> Int32 {

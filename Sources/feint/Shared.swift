@@ -27,6 +27,17 @@ final class ModelStore {
     }
 }
 
+/// The --models and --data options, as every command that loads zoo models and test data reads them.
+let modelsAndDataHelp = """
+
+    Models and data:
+      --models DIR   the zoo folder (default: $FEINT_MODELS, ./Models, or the package's Models/)
+      --data DIR     the test images: for Fashion-MNIST models an IDX folder (default: the bundled
+                     datasets/fashion-mnist), for CIFAR-10 models a folder holding test/ with one
+                     folder per class (default: $FEINT_CIFAR10, else shared/datasets/cifar10 beside
+                     the project folder; decoded once into ~/.cache/feint/datasets)
+    """
+
 /// Pretty, sorted JSON (∞ and NaN as strings).
 func jsonData<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()

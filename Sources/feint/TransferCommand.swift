@@ -12,6 +12,7 @@ enum TransferCommand {
     Usage: feint transfer --attack LIST --surrogates A,B,... --targets C,D,... [--eps E] [--step-size A]
                           [--steps T] [--momentum MU] [--di P] [--ti K] [--n N] [--batch B] [--seed S]
                           [--namea-threshold 0.6|code] [--namea-gso G] [--data DIR] [--json] [--output FILE [--force]]
+                          [--models DIR]
 
     Crafts adversarial images on the surrogates with each attack of LIST (\(attackNames.joined(separator: ", ")))
     and measures on every target and surrogate: fooled, fooled-of-correct and changed (after 8-bit
@@ -22,7 +23,8 @@ enum TransferCommand {
     in meta-test (the released code uses 0.5; off by default).
 
     Defaults (the NAMEA protocol): --eps 8/255 --step-size eps/10 --steps 10 --momentum 1
-              --n 100 --batch 50 --seed 0 --namea-threshold 0.6
+              --di 0 --ti 0 (off) --n 100 --batch 50 --seed 0 --namea-threshold 0.6
+    \(modelsAndDataHelp)
 
     Example:
       feint transfer --attack ens,smer,namea --surrogates fmnist-smallcnn,fmnist-vit-p4 \\

@@ -32,22 +32,31 @@ enum ZooCommand {
                      $FEINT_CIFAR10, else shared/datasets/cifar10 beside the package; decoded
                      once into ~/.cache/feint/datasets)
       --json         print JSON instead of a table
+      train only (defaults: the catalogue recipe, `feint zoo list --json` shows it):
+      --epochs N, --lr X, --batch B, --seed S   override the recipe
+      --checkpoint FILE  where to checkpoint after every epoch
+                     (default ~/.cache/feint/checkpoints/NAME.safetensors)
+      --resume       continue from the checkpoint (same recipe) instead of starting afresh
+      --output FILE  the trained weights (default Models/NAME.safetensors; Models/zoo.json is
+                     updated only when FILE is in the zoo folder)
+      --force        replace an existing weights file
 
     Examples:
       feint zoo list
       feint zoo eval fmnist-smallcnn fmnist-vit-p4
       feint zoo train fmnist-smallcnn --epochs 12 --seed 0
+      feint zoo train cifar10-resnet8 --resume      # after an interruption
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
-        guard let sub = argv.first else { throw UsageError("missing subcommand (list, eval or train)") }
+        guard let sub = argv.first else { throw UsageError("missing subcommand (list, eval, describe or train)") }
         let rest = Array(argv.dropFirst())
         switch sub {
         case "list": return try list(rest)
         case "eval": return try eval(rest)
         case "train": return try train(rest)
         case "describe": return try describe(rest)
-        default: throw UsageError("unknown zoo subcommand '\(sub)' (list, eval or train)")
+        default: throw UsageError("unknown zoo subcommand '\(sub)' (list, eval, describe or train)")
         }
     }
 
@@ -93,13 +102,13 @@ enum ZooCommand {
     static func eval(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["models", "data"], flagOptions: ["json"])
         guard !args.positional.isEmpty else { throw UsageError("name at least one model (see `feint zoo list`)") }
-        let dir = modelsDirectory(args)
+        let store = ModelStore(args)
+        let dir = store.directory
         let manifest = try ZooManifest.load(from: dir)
         var splits: [String: LabeledImages] = [:]
         var records: [EvalRecord] = []
         for name in args.positional {
-            let url = name.hasSuffix(".safetensors") ? URL(fileURLWithPath: name) : dir.appendingPathComponent("\(name).safetensors")
-            let model = try Model.load(url, name: name)
+            let model = try store.load(name)
             if splits[model.dataset] == nil { splits[model.dataset] = try DataSplits.test(args, models: dir, dataset: model.dataset) }
             let test = splits[model.dataset]!
             let start = Date()

@@ -182,6 +182,32 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: cut + ".partial"))
     }
 
+    /// The demo on a zoo that also holds a CIFAR-10 model: the bundled Fashion-MNIST images go to
+    /// the Fashion-MNIST models only.
+    @Test func demoRunsOnTheFashionMNISTModelsOfAMixedZoo() throws {
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("feint-demo-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? fm.removeItem(at: root) }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let models = root.appendingPathComponent("Models")
+        try fm.createDirectory(at: models, withIntermediateDirectories: true)
+        try fm.createSymbolicLink(at: root.appendingPathComponent("datasets"), withDestinationURL: repo.appendingPathComponent("datasets"))
+        var zoo = try JSONSerialization.jsonObject(with: Data(contentsOf: repo.appendingPathComponent("Models/zoo.json"))) as! [String: Any]
+        let keep = ["fmnist-smallcnn", "fmnist-lenet5", "cifar10-resnet8"]
+        zoo["models"] = (zoo["models"] as! [[String: Any]]).filter { keep.contains($0["name"] as! String) }
+        try JSONSerialization.data(withJSONObject: zoo).write(to: models.appendingPathComponent("zoo.json"))
+        for name in keep {
+            try fm.copyItem(at: repo.appendingPathComponent("Models/\(name).safetensors"), to: models.appendingPathComponent("\(name).safetensors"))
+        }
+        let out = root.appendingPathComponent("out")
+        let r = try feint(["demo", "--n", "2", "--models", models.path, "--out", out.path])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("held-out targets: fmnist-lenet5\n"))
+        for f in ["results.json", "results.md", "heatmap.svg", "gallery.png"] {
+            #expect(fm.fileExists(atPath: out.appendingPathComponent(f).path))
+        }
+    }
+
     @Test func usageErrorsExitWithTwo() throws {
         #expect(try feint(["nonsense"]).code == 2)
         #expect(try feint(["robust", "--bogus"]).code == 2)

@@ -65,6 +65,18 @@ struct BenchmarkTests {
                                resume: true, progress: { _, _, _ in })
     }
 
+    @Test func aModelOfAnotherDataSetIsRefusedBeforeAnyWork() throws {
+        var models = try Self.models()
+        models["t-cnn"] = try Model(name: "t-cnn", spec: try Catalog.entry("cifar10-resnet8").spec, seed: 3)   // 3×32×32
+        let dir = temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: SpecError.self) {
+            try Benchmark.runShard(Self.spec, shard: 0, of: 1, models: { models[$0]! }, data: Self.data(), directory: dir,
+                                   resume: false, progress: { _, _, _ in })
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+
     @Test func specDefaultsApplyToAbsentFields() throws {
         let json = #"{"name": "x", "images": 4, "surrogates": ["a"], "targets": ["b"], "attacks": [{"name": "namea", "eps": 0.1, "fill": "zeros"}]}"#
         let spec = try JSONDecoder().decode(BenchSpec.self, from: Data(json.utf8))
