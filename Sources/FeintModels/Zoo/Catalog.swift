@@ -81,6 +81,11 @@ public enum Catalog {
         CatalogEntry(name: "fmnist-mixer", dataset: "fashion-mnist",
                      spec: fashion("mixer") { $0.patchSize = 4; $0.width = 64; $0.depth = 4; $0.tokenHidden = 64; $0.mlpHidden = 128 },
                      recipe: adamw(epochs: 16, lr: 1e-3), summary: "MLP-Mixer, patch 4, width 64, depth 4"),
+        // A fourth token-mixing model, so that two normally trained transformers stay held out of
+        // the transfer experiment's ensemble (ViT-p4 and Mixer-p4 are its surrogates).
+        CatalogEntry(name: "fmnist-mixer-p7", dataset: "fashion-mnist",
+                     spec: fashion("mixer") { $0.patchSize = 7; $0.width = 96; $0.depth = 4; $0.tokenHidden = 32; $0.mlpHidden = 192 },
+                     recipe: adamw(epochs: 16, lr: 1e-3), summary: "MLP-Mixer, patch 7 (16 tokens), width 96, depth 4"),
         CatalogEntry(name: "fmnist-smallcnn-at", dataset: "fashion-mnist", spec: fashion("smallcnn"),
                      recipe: adversarial(sgd(epochs: 6, lr: 0.05)),
                      summary: "SmallCNN, PGD adversarial training at L∞ ε = 0.1 (7 steps of 0.025)"),
