@@ -13,8 +13,8 @@ enum AttentionCommand {
     Writes, for each image, DIR/<name>.png: the image in gray with the attention map laid over it
     (red = attended, blue = ignored), at 4× size. Grad-CAM (the default) explains the model's
     predicted class from the last convolutional stage (CNNs) or the patch tokens entering the last
-    block (transformers); rollout (ViTs only: a Mixer has no attention weights) multiplies the blocks' attention weights.
-    Maps are min-max normalised per image.
+    block (transformers); rollout (ViTs only: a Mixer has no attention weights) multiplies the
+    blocks' attention weights. Maps are min-max normalised per image.
 
     Defaults: --n 16 (the first test images when no --input) --method gradcam
     \(modelsAndDataHelp)
