@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Tables of transfer-fmnist.md from the summaries that `feint bench summarize` wrote.
+
+    python3 Models/experiments/transfer_tables.py OUT [PREFIX]
+
+OUT is the output folder of transfer.sh after the summarize commands of the document's setup:
+OUT/PREFIX-{eps16,eps8,eps01}[-di]/summary.{json,md} and OUT/PREFIX-eps16-gso/summary.md
+(PREFIX defaults to "transfer"). Prints Markdown to stdout, one section per table:
+held-out averages per budget, paired differences NAMEA − baseline, the ablations, GSO,
+and every per-target table. Python 3 standard library only; it reformats numbers, it
+computes none beyond flipping the sign of a difference.
+"""
+import contextlib
+import io
+import json
+import os
+import sys
+
+BUDGETS = [("16/255", "eps16"), ("8/255", "eps8"), ("0.1", "eps01")]
+FAMILIES = [("cnn", "CNN avg"), ("transformer", "transformer avg"), ("all", "overall"), ("robust", "robust avg")]
+PAIRS = [("namea", "ens"), ("namea", "svre"), ("namea", "adaea"), ("namea", "smer"),
+         ("di-namea", "di-mi-ens"), ("di-namea", "di-svre"), ("di-namea", "di-adaea"), ("di-namea", "di-smer")]
+ABLATIONS = [("namea-no-meta-test", "no meta-test"), ("namea-no-meta-train", "no meta-train"),
+             ("namea-zero-fill", "zero fill"), ("namea-code-threshold", "code threshold")]
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f) if path.endswith(".json") else f.read().strip()
+
+
+def pm(stat, sign=False):
+    """"m ± s" in percentage points with a typographic minus; "+m" when sign is asked."""
+    m, s = round(stat["mean"] * 100, 1), stat["std"] * 100
+    if m == 0:
+        m = 0.0
+    text = ("%+.1f" if sign and m != 0 else "%.1f") % m
+    return text.replace("-", "−") + " ± %.1f" % s
+
+
+def negated(stat):
+    """The summaries store baseline − reference; the document shows reference − baseline."""
+    return {"mean": -stat["mean"], "std": stat["std"]}
+
+
+def averages(out, prefix):
+    print("## Held-out averages\n")
+    for label, b in BUDGETS:
+        s = load(f"{out}/{prefix}-{b}/summary.json")
+        seeds = ", ".join(str(x) for x in s["seeds"])
+        print(f"**ε = {label}** (seeds {seeds})\n")
+        print("| attack | " + " | ".join(n for _, n in FAMILIES) + " | grad evals / image |")
+        print("|---|" + "---:|" * (len(FAMILIES) + 1))
+        for r in s["rows"]:
+            if r["attack"].startswith("namea-"):
+                continue
+            cells = " | ".join(pm(r["averages"][k]) for k, _ in FAMILIES)
+            print(f"| {r['attack']} | {cells} | {r['gradientEvaluationsPerImage']} |")
+        print()
+
+
+def differences(out, prefix):
+    print("## Paired differences NAMEA − baseline\n")
+    print("| ε | family | " + " | ".join(f"{a} − {b}" for a, b in PAIRS) + " |")
+    print("|---|---|" + "---:|" * len(PAIRS))
+    for label, b in BUDGETS:
+        plain = {r["attack"]: r for r in load(f"{out}/{prefix}-{b}/summary.json")["rows"]}
+        di = {r["attack"]: r for r in load(f"{out}/{prefix}-{b}-di/summary.json")["rows"]}
+        for k, name in FAMILIES[:3]:
+            cells = [pm(negated((plain if a == "namea" else di)[base]["difference"][k]), sign=True)
+                     for a, base in PAIRS]
+            print(f"| {label} | {name} | " + " | ".join(cells) + " |")
+    print()
+
+
+def ablations(out, prefix):
+    s = load(f"{out}/{prefix}-eps16/summary.json")
+    rows = {r["attack"]: r for r in s["rows"]}
+    seeds = ", ".join(str(x) for x in s["seeds"])
+    print(f"## Ablations at 16/255 (variant − NAMEA, seeds {seeds})\n")
+    print("| variant | " + " | ".join(n for _, n in FAMILIES) + " |")
+    print("|---|" + "---:|" * len(FAMILIES))
+    for attack, name in ABLATIONS:
+        d = rows[attack]["difference"]
+        print(f"| {name} | " + " | ".join(pm(d[k], sign=True) for k, _ in FAMILIES) + " |")
+    print()
+
+
+def per_target(out, prefix):
+    print("## Per-target tables\n")
+    gso = f"{out}/{prefix}-eps16-gso/summary.md"
+    if os.path.exists(gso):
+        print(f"### GSO at 16/255 (`{prefix}-eps16-gso.json`)\n\n{load(gso)}\n")
+    for label, b in BUDGETS:
+        plain = load(f"{out}/{prefix}-{b}/summary.md")
+        di = load(f"{out}/{prefix}-{b}-di/summary.md")
+        di = di[di.index("Difference to di-namea"):]
+        print(f"### ε = {label} (`{prefix}-{b}.json`)\n\n{plain}\n\n{di}\n")
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__.strip().splitlines()[2].strip().join(["usage: ", ""]))
+    out, prefix = sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else "transfer"
+    text = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(text):  # all or nothing: no half document on an error
+            averages(out, prefix)
+            differences(out, prefix)
+            ablations(out, prefix)
+            per_target(out, prefix)
+    except (OSError, KeyError, ValueError) as error:
+        sys.exit(f"transfer_tables.py: {error} (run the summarize commands of transfer-fmnist.md first)")
+    sys.stdout.write(text.getvalue())
+
+
+if __name__ == "__main__":
+    main()
