@@ -21,6 +21,7 @@ public struct BenchSpec: Codable, Sendable {
 
     /// Absent `batch` and `seed` take their defaults.
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownFields(decoder, known: CodingKeys.self, in: "spec")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         images = try c.decode(Int.self, forKey: .images)
@@ -29,8 +30,8 @@ public struct BenchSpec: Codable, Sendable {
         surrogates = try c.decode([String].self, forKey: .surrogates)
         targets = try c.decode([String].self, forKey: .targets)
         attacks = try c.decode([TransferAttackSpec].self, forKey: .attacks)
-        guard images >= 1, batch >= 1, !surrogates.isEmpty, !attacks.isEmpty else {
-            throw SpecError("a spec needs images ≥ 1, batch ≥ 1, at least one surrogate and one attack")
+        guard (1...100_000_000).contains(images), (1...100_000).contains(batch), !surrogates.isEmpty, !attacks.isEmpty else {
+            throw SpecError("a spec needs images in 1...100000000, batch in 1...100000, at least one surrogate and one attack")
         }
     }
 

@@ -59,6 +59,7 @@ public enum FolderAttack {
                            seed: UInt64, resume: Bool, attackName: String, settings: [String: String], epsilon: Float?, attack: Attack,
                            progress: (Int, Int) -> Void) throws -> (report: Report, gallery: [Gallery.Item]) {
         try checkFolders(input: folder.root, output: output)
+        let outputs = try folder.pngOutputPaths()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         model.setRequiresGrad(false)
         model.setTraining(false)
@@ -66,9 +67,9 @@ public enum FolderAttack {
         var records: [Record] = folder.problems.map { Record(file: $0.path, error: $0.problem) }
         var pending: [(record: Int, pixels: Tensor)] = []
         var gallery: [Gallery.Item] = []
-        for entry in folder.entries {
+        for (entry, path) in zip(folder.entries, outputs) {
             var record = Record(file: entry.path, label: entry.label, target: entry.target)
-            let out = output.appendingPathComponent((entry.path as NSString).deletingPathExtension + ".png")
+            let out = output.appendingPathComponent(path)
             record.output = out.path
             do {
                 let pixels = try folder.load(entry, channels: c, height: h, width: w, resize: resize)
@@ -93,6 +94,7 @@ public enum FolderAttack {
                 pending.append((records.count - 1, pixels))
             } catch let e as DataError {
                 record.error = e.problem
+                record.output = nil
                 records.append(record)
             }
         }

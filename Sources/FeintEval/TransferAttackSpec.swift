@@ -35,6 +35,7 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
 
     /// Absent fields take their defaults.
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownFields(decoder, known: CodingKeys.self, in: "attack")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         eps = try c.decode(Float.self, forKey: .eps)
@@ -63,7 +64,15 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
     /// The attack, or a message naming what is wrong.
     public func make() throws -> any TransferAttack {
         guard Self.names.contains(name) else { throw SpecError("unknown attack '\(name)' (\(Self.names.joined(separator: ", ")))") }
-        guard eps > 0, steps >= 1 else { throw SpecError("attack \(title): eps must be > 0 and steps ≥ 1") }
+        guard eps.isFinite, eps > 0, eps <= 1, steps >= 1, steps <= 100_000 else {
+            throw SpecError("attack \(title): eps must be in (0, 1] and steps in 1...100000")
+        }
+        if let stepSize, !(stepSize.isFinite && stepSize > 0) { throw SpecError("attack \(title): stepSize must be > 0") }
+        guard momentum.isFinite, momentum >= 0 else { throw SpecError("attack \(title): momentum must be ≥ 0") }
+        guard di >= 0, di <= 1 else { throw SpecError("attack \(title): di (a probability) must be in [0, 1]") }
+        guard ti == 0 || (ti % 2 == 1 && ti >= 1 && ti <= 31) else {
+            throw SpecError("attack \(title): ti (the smoothing kernel's size) must be 0 (off) or odd in 1...31, got \(ti)")
+        }
         var s = TransferSettings(epsilon: eps, stepSize: stepSize, steps: steps, momentum: momentum,
                                  diversityProbability: di, translationKernel: ti > 1 ? ti : nil)
         switch name {
@@ -93,4 +102,21 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
 public struct SpecError: Error, CustomStringConvertible {
     public let description: String
     public init(_ message: String) { description = message }
+}
+
+/// Refuses fields that `Key` does not name, so that a typo in a spec ("step_size") is an error
+/// rather than a silent default.
+func rejectUnknownFields<Key: CodingKey>(_ decoder: any Decoder, known: Key.Type, in what: String) throws {
+    let unknown = try decoder.container(keyedBy: AnyFieldKey.self).allKeys.map(\.stringValue).filter { Key(stringValue: $0) == nil }
+    guard unknown.isEmpty else {
+        let place = decoder.codingPath.isEmpty ? "" : " at \(decoder.codingPath.map(\.stringValue).joined(separator: "."))"
+        throw SpecError("\(what)\(place): unknown field\(unknown.count == 1 ? "" : "s") \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+    }
+}
+
+private struct AnyFieldKey: CodingKey {
+    let stringValue: String
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }

@@ -48,9 +48,19 @@ struct Arguments {
         return v
     }
 
+    /// A finite number that fits a Float: NaN, ±inf and 1e40 are usage errors, not silent garbage.
     func double(_ name: String, default value: Double) throws -> Double {
         guard let s = values[name] else { return value }
-        guard let v = Double(s) else { throw UsageError("--\(name) expects a number, got '\(s)'") }
+        guard let v = Double(s), v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+            throw UsageError("--\(name) expects a finite number, got '\(s)'")
+        }
+        return v
+    }
+
+    /// `--seed`: an integer in 0 ..< 2^64.
+    func seed(default value: UInt64 = 0) throws -> UInt64 {
+        guard let s = values["seed"] else { return value }
+        guard let v = UInt64(s) else { throw UsageError("--seed expects a non-negative integer, got '\(s)'") }
         return v
     }
 

@@ -13,23 +13,29 @@ enum AttackCommand {
     Usage: feint attack --model NAME|FILE.safetensors --attack ATTACK --input DIR --output DIR
                         [--labels folders|predicted|FILE.csv] [--eps E] [--steps K] [--restarts R]
                         [--surrogates A,B,...] [--budget Q] [--seed S] [--batch B] [--resize fit|error]
-                        [--resume] [--gallery] [--json] [--quiet] [--models DIR]
+                        [--resume | --force] [--gallery] [--json] [--quiet] [--models DIR]
 
     Attacks every PNG/JPEG under DIR (gray, RGB or RGBA, 8 or 16 bit, nested folders) and writes
     lossless PNGs with the same relative paths under the output folder, plus report.json (settings,
     seed, version, per image: prediction before/after on the saved 8-bit file, success,
-    perturbation norms, queries) and report.md; --gallery also writes gallery.png.
+    perturbation norms, queries) and report.md; --gallery also writes gallery.png. An output
+    folder that already holds files is refused unless --resume (skip images whose output exists,
+    re-measure them, attack the rest) or --force (write over them) is given.
 
     ATTACK: white-box \(whiteBox.joined(separator: ", ")) (on --model);
-            black-box \(blackBox.joined(separator: ", ")) (queries --model; ODS variants need --surrogates);
+            black-box \(blackBox.joined(separator: ", ")) (queries --model; ODS variants need --surrogates;
+              these search for a small L2 perturbation within --budget queries: no --eps);
             transfer \(TransferAttackSpec.names.joined(separator: ", ")) (crafted on --surrogates, measured on --model).
-    Labels: `folders` (class subfolders, sorted names = class indices), a CSV (`filename,label[,target]`,
-    label/target as class index or name; a target makes that image's attack targeted), or
-    `predicted` (the model's clean prediction). Default: DIR/labels.csv if present, else folders if
-    the images sit in subfolders, else predicted.
-    Sizes: images whose size or channel count differs from the model's input are converted and
-    resized bilinearly (PyTorch's align_corners=False) with --resize fit (the default), or reported
-    as errors with --resize error. The output folder may not be inside the input folder.
+    Labels: `folders` (class subfolders named after the model's classes, e.g. airplane/, or their
+    indices 0/ 1/ …; folders with other names count in sorted order if there are as many as classes),
+    a CSV (`filename,label[,target]`, label/target as class index or name; a target makes that
+    image's attack targeted; every image needs a row), or `predicted` (the model's clean
+    prediction). Default: DIR/labels.csv if present, else folders if images sit in subfolders, else
+    predicted. A label that names no class of the model is reported with the model's class names.
+    Sizes: channels are converted to the model's (RGB → gray by luminance, gray → RGB, alpha
+    dropped); images of another size are resized bilinearly (PyTorch's align_corners=False) with
+    --resize fit (the default), or reported as errors with --resize error. The output folder may
+    not be inside the input folder.
 
     Defaults: --eps 0.1 (pixels in [0, 1]) --steps 20 (PGD; APGD 100; transfer 10) --restarts 1
               --budget 10000 --seed 0 --batch 64
@@ -44,7 +50,7 @@ enum AttackCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["model", "attack", "input", "output", "labels", "eps", "steps", "restarts", "surrogates",
                                                       "budget", "seed", "batch", "resize", "models"],
-                                 flagOptions: ["resume", "gallery", "json", "quiet"])
+                                 flagOptions: ["resume", "force", "gallery", "json", "quiet"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         guard let modelName = args.string("model") else { throw UsageError("--model is required") }
         guard let attackName = args.string("attack") else { throw UsageError("--attack is required") }
@@ -52,11 +58,14 @@ enum AttackCommand {
         let isWhite = whiteBox.contains(attackName), isBlack = blackBox.contains(attackName)
         let isTransfer = TransferAttackSpec.names.contains(attackName)
         guard isWhite || isBlack || isTransfer else { throw UsageError("unknown attack '\(attackName)'") }
+        if isBlack && args.string("eps") != nil {
+            throw UsageError("\(attackName) takes no --eps: it searches for a small L2 perturbation within --budget queries")
+        }
         let eps = Float(try args.double("eps", default: 0.1))
-        guard eps > 0 else { throw UsageError("--eps must be > 0") }
+        guard eps > 0, eps <= 1 else { throw UsageError("--eps must be in (0, 1] (pixels are in [0, 1])") }
         let steps = try args.int("steps", default: attackName == "apgd" ? 100 : (isTransfer ? 10 : 20))
         let restarts = try args.int("restarts", default: 1), budget = try args.int("budget", default: 10_000)
-        let seed = UInt64(try args.int("seed", default: 0)), batch = try args.int("batch", default: 64)
+        let seed = try args.seed(), batch = try args.int("batch", default: 64)
         guard steps >= 1, restarts >= 1, budget >= 1, batch >= 1 else { throw UsageError("--steps, --restarts, --budget, --batch must be ≥ 1") }
         let resize: Bool
         switch args.string("resize") ?? "fit" {
@@ -66,37 +75,44 @@ enum AttackCommand {
         }
         let inputURL = URL(fileURLWithPath: input), output = URL(fileURLWithPath: outputPath)
         do { try FolderAttack.checkFolders(input: inputURL, output: output) } catch { throw UsageError("\(error)") }
+        guard !(args.flag("resume") && args.flag("force")) else { throw UsageError("give --resume or --force, not both") }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output.path, isDirectory: &isFolder) && !isFolder.boolValue {
+            throw UsageError("--output \(outputPath) is a file; name a folder")
+        }
+        try requireFreeFolder(output, args, canResume: true)
 
         let store = ModelStore(args)
         let model = try store.load(modelName)
         let surrogates = try args.list("surrogates", default: []).map(store.load)
+        for s in surrogates where s.spec.inputShape != model.spec.inputShape {
+            throw UsageError("surrogate \(s.name) (\(s.dataset)) takes other images than \(model.name) (\(model.dataset))")
+        }
         for s in surrogates { s.setRequiresGrad(false); s.setTraining(false) }
         if (isTransfer || attackName.hasSuffix("-ods")) && surrogates.isEmpty { throw UsageError("\(attackName) needs --surrogates") }
 
-        // Labels.
-        let labelSource: FolderAttack.LabelSource
-        var csv: URL? = nil
+        // Labels, matched to the model's class names.
+        let labels: ImageFolder.Labels
         switch args.string("labels") {
-        case "folders": labelSource = .folders
-        case "predicted": labelSource = .predicted
+        case "folders": labels = .folders
+        case "predicted": labels = .none
         case let file?:
-            csv = URL(fileURLWithPath: file)
-            guard FileManager.default.fileExists(atPath: csv!.path) else { throw UsageError("labels file \(file) does not exist") }
-            labelSource = .csv
-        case nil:
-            if FileManager.default.fileExists(atPath: inputURL.appendingPathComponent("labels.csv").path) { labelSource = .csv } else {
-                let files = (try? FileManager.default.contentsOfDirectory(atPath: inputURL.path)) ?? []
-                let nested = files.contains { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: inputURL.appendingPathComponent($0).path, isDirectory: &d) && d.boolValue }
-                labelSource = nested ? .folders : .predicted
-            }
+            guard FileManager.default.fileExists(atPath: file) else { throw UsageError("labels file \(file) does not exist") }
+            labels = .csv(URL(fileURLWithPath: file))
+        case nil: labels = .automatic
         }
         let folder: ImageFolder
         do {
-            folder = labelSource == .predicted
-                ? try ImageFolder(root: inputURL, labelsFile: URL(fileURLWithPath: "/nonexistent"), classNames: nil)
-                : try ImageFolder(root: inputURL, labelsFile: csv, classNames: labelSource == .folders ? nil : model.spec.classNames)
+            folder = try ImageFolder(root: inputURL, labels: labels, classNames: model.spec.classNames)
+            _ = try folder.pngOutputPaths()
         } catch { throw UsageError("\(error)") }
         if folder.entries.isEmpty && folder.problems.isEmpty { throw UsageError("no PNG or JPEG images under \(input)") }
+        let labelSource: FolderAttack.LabelSource
+        switch folder.labels {
+        case .folders: labelSource = .folders
+        case .csv: labelSource = .csv
+        case .none, .automatic: labelSource = .predicted
+        }
 
         var settings = ["eps": "\(eps)", "steps": "\(steps)", "restarts": "\(restarts)"]
         if isBlack { settings = ["budget": "\(budget)"] }

@@ -8,15 +8,17 @@ import Foundation
 enum AttentionCommand {
     static let help = """
     Usage: feint attention --model NAME|FILE --output DIR [--input DIR | --n N] [--method gradcam|rollout]
-                           [--data DIR] [--models DIR]
+                           [--force] [--data DIR] [--models DIR]
 
     Writes, for each image, DIR/<name>.png: the image in gray with the attention map laid over it
     (red = attended, blue = ignored), at 4× size. Grad-CAM (the default) explains the model's
     predicted class from the last convolutional stage (CNNs) or the patch tokens entering the last
     block (transformers); rollout (ViTs only: a Mixer has no attention weights) multiplies the
-    blocks' attention weights. Maps are min-max normalised per image.
+    blocks' attention weights. Maps are min-max normalised per image. An output folder that
+    already holds files is refused unless --force is given.
 
     Defaults: --n 16 (the first test images when no --input) --method gradcam
+    Exit codes: 0 every map written; 1 error; 2 usage error; 3 some files failed; 4 none could be read.
     \(modelsAndDataHelp)
 
     Example:
@@ -24,30 +26,41 @@ enum AttentionCommand {
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["model", "output", "input", "n", "method", "models", "data"], flagOptions: [])
+        let args = try Arguments(argv, valueOptions: ["model", "output", "input", "n", "method", "models", "data"], flagOptions: ["force"])
         guard let name = args.string("model"), let outPath = args.string("output") else { throw UsageError("--model and --output are required") }
         let method = args.string("method") ?? "gradcam"
         guard ["gradcam", "rollout"].contains(method) else { throw UsageError("--method must be gradcam or rollout") }
+        try requireFreeFolder(URL(fileURLWithPath: outPath), args)
         let store = ModelStore(args)
         let model = try store.load(name)
         let dir = store.directory
         model.setRequiresGrad(false); model.setTraining(false)
         if method == "rollout" && model.spec.architecture != "vit" { throw UsageError("rollout needs a ViT; \(name) is \(model.spec.architecture)") }
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
-        var images: [(String, Tensor)] = []
+        var images: [(String, Tensor)] = [], failed = 0
         if let input = args.string("input") {
-            let folder = try ImageFolder(root: URL(fileURLWithPath: input), labelsFile: URL(fileURLWithPath: "/nonexistent"))
-            for e in folder.entries {
-                do { images.append(((e.path as NSString).deletingPathExtension, try folder.load(e, channels: c, height: h, width: w, resize: true))) } catch {
+            let folder: ImageFolder, outputs: [String]
+            do {
+                folder = try ImageFolder(root: URL(fileURLWithPath: input), labels: .none)
+                outputs = try folder.pngOutputPaths()
+            } catch { throw UsageError("\(error)") }
+            for problem in folder.problems { printError("\(problem)"); failed += 1 }
+            for (e, out) in zip(folder.entries, outputs) {
+                do { images.append(((out as NSString).deletingPathExtension, try folder.load(e, channels: c, height: h, width: w, resize: true))) } catch {
                     printError("\(e.path): \(error)")
+                    failed += 1
                 }
             }
         } else {
             let n = try args.int("n", default: 16)
-            let test = try DataSplits.test(args, models: dir, dataset: model.dataset).prefix(n)
+            guard n >= 1 else { throw UsageError("--n must be ≥ 1") }
+            let test = try DataSplits.test(args, models: dir, for: [model]).prefix(n)
             for i in 0..<test.count { images.append(("test-\(i)", test.images.rows([i]).reshaped([c, h, w]))) }
         }
-        guard !images.isEmpty else { throw UsageError("no images to explain") }
+        guard !images.isEmpty else {
+            if failed > 0 { printError("feint attention: none of the images could be read"); return 4 }
+            throw UsageError("no images to explain")
+        }
         let out = URL(fileURLWithPath: outPath)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         for (file, pixels) in images {
@@ -69,7 +82,8 @@ enum AttentionCommand {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try ImageCodec.writePNG(overlay, to: target)
         }
-        print("\(images.count) attention maps (\(method)) of \(model.name) written to \(out.path)")
-        return 0
+        print("\(images.count) attention maps (\(method)) of \(model.name) written to \(out.path)"
+              + (failed > 0 ? "; \(failed) files failed (above)" : ""))
+        return failed > 0 ? 3 : 0
     }
 }

@@ -66,11 +66,11 @@ enum BenchCommand {
         guard args.positional.count == 1 else { throw UsageError("name one spec file") }
         let specURL = URL(fileURLWithPath: args.positional[0])
         var spec = try BenchSpec.load(specURL)
-        if args.string("seed") != nil { spec.seed = UInt64(try args.int("seed", default: 0)) }
+        if args.string("seed") != nil { spec.seed = try args.seed() }
         for a in spec.attacks { _ = try a.make() }
         var (k, n) = (0, 1)
         if let s = args.string("shard") {
-            let parts = s.split(separator: "/").compactMap { Int($0) }
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) ?? -1 }
             guard parts.count == 2, parts[1] >= 1, parts[0] >= 0, parts[0] < parts[1] else { throw UsageError("--shard takes K/N with 0 ≤ K < N, got '\(s)'") }
             (k, n) = (parts[0], parts[1])
             guard n <= spec.batches else { throw UsageError("\(n) shards for \(spec.batches) batches: use at most \(spec.batches)") }
@@ -92,8 +92,7 @@ enum BenchCommand {
         }
         let store = ModelStore(args)
         let load = store.load
-        let data = try DataSplits.test(args, models: store.directory,
-                                       dataset: try DataSplits.dataset(of: try (spec.surrogates + spec.targets).map(load)))
+        let data = try DataSplits.test(args, models: store.directory, for: try (spec.surrogates + spec.targets).map(load))
         let file = try Benchmark.runShard(spec, shard: k, of: n, models: load, data: data, directory: out, resume: args.flag("resume")) { a, done, total in
             printError("shard \(k)/\(n) \(a): \(done)/\(total) images")
         }

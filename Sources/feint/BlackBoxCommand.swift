@@ -57,12 +57,12 @@ enum BlackBoxCommand {
         }
         if surrogateNames.contains(targetName) { throw UsageError("the target cannot be one of its own surrogates") }
         let budget = try args.int("budget", default: 10_000), n = try args.int("n", default: 100)
-        let batch = try args.int("batch", default: 100), seed = UInt64(try args.int("seed", default: 0))
+        let batch = try args.int("batch", default: 100), seed = try args.seed()
         guard budget >= 1, n >= 1, batch >= 1 else { throw UsageError("--budget, --n and --batch must be ≥ 1") }
         let store = ModelStore(args)
         let target = try store.load(targetName)
         let surrogates = try surrogateNames.map(store.load)
-        var test = try DataSplits.test(args, models: store.directory, dataset: try DataSplits.dataset(of: [target] + surrogates))
+        var test = try DataSplits.test(args, models: store.directory, for: [target] + surrogates)
         if args.flag("only-correct") {
             let predictions = target.predict(test.images).argmaxLastAxis()
             test = test.subset(Array((0..<test.count).filter { predictions[$0] == test.labels[$0] }.prefix(n)))
@@ -75,7 +75,10 @@ enum BlackBoxCommand {
             guard args.flag("resume") else {
                 throw UsageError("\(partial.path) holds an interrupted run: pass --resume to continue it, or delete it")
             }
-            let saved = try decodeJSON(BlackBoxEvaluation.self, from: partial)
+            let saved: BlackBoxEvaluation
+            do { saved = try decodeJSON(BlackBoxEvaluation.self, from: partial) } catch {
+                throw UsageError("\(partial.path) is not a readable checkpoint (\(error.localizedDescription)); delete it to start over")
+            }
             let same = saved.target == target.name && saved.surrogates == surrogates.map(\.name) && saved.attack == kind.rawValue
                 && saved.targeted == args.flag("targeted") && saved.budget == budget && saved.seed == seed && saved.batch == batch
                 && saved.images == test.count && saved.samples.count % batch == 0 && saved.samples.count < test.count

@@ -16,15 +16,31 @@ enum DataSplits {
         return found.first ?? "fashion-mnist"
     }
 
-    /// The test split: Fashion-MNIST from --data or `datasets/fashion-mnist` beside the zoo folder;
-    /// CIFAR-10 from --data DIR, $FEINT_CIFAR10, or `shared/datasets/cifar10` beside the package
-    /// (a folder holding train/ and test/).
+    /// The test split of the models' data set, checked against every model's input shape.
+    static func test(_ args: Arguments, models directory: URL, for models: [Model]) throws -> LabeledImages {
+        let data = try test(args, models: directory, dataset: try dataset(of: models))
+        try requireShape(of: models, data)
+        return data
+    }
+
+    /// A usage error, before any work, when a model takes other images than `data` holds.
+    static func requireShape(of models: [Model], _ data: LabeledImages) throws {
+        for m in models where m.spec.inputShape != data.imageShape {
+            throw UsageError("\(m.name) takes \(m.spec.inputShape.map(String.init).joined(separator: "×")) images; the data hold "
+                             + "\(data.imageShape.map(String.init).joined(separator: "×")) (another data set in --data?)")
+        }
+    }
+
+    /// The test split: Fashion-MNIST from --data or the bundled `datasets/fashion-mnist` (beside the
+    /// zoo folder, else beside the package's Models/); CIFAR-10 from --data DIR, $FEINT_CIFAR10,
+    /// or `shared/datasets/cifar10` beside the package (a folder holding train/ and test/).
     static func test(_ args: Arguments, models: URL, dataset: String) throws -> LabeledImages {
         switch dataset {
         case "fashion-mnist":
-            let dir = args.string("data").map { URL(fileURLWithPath: $0) }
-                ?? models.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist")
-            return try IDX.fashionMNIST(split: .test, directory: dir)
+            if let data = args.string("data") { return try IDX.fashionMNIST(split: .test, directory: URL(fileURLWithPath: data)) }
+            do { return try IDX.fashionMNIST(split: .test, directory: bundledFashionMNIST(models: models)) } catch {
+                throw UsageError("\(error); pass --data DIR (a folder holding the Fashion-MNIST IDX files)")
+            }
         case "cifar10":
             return try cifar10(args, split: "test", models: models)
         default:
@@ -46,6 +62,14 @@ enum DataSplits {
         default:
             throw UsageError("unknown data set '\(dataset)' (\(datasets.joined(separator: ", ")))")
         }
+    }
+
+    /// `datasets/fashion-mnist` beside the zoo folder if there, else beside the default zoo folder.
+    static func bundledFashionMNIST(models: URL) -> URL {
+        let candidates = [models, ZooManifest.defaultDirectory()].map {
+            $0.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist")
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
     }
 
     static func cifar10(_ args: Arguments, split: String, models: URL) throws -> LabeledImages {

@@ -20,7 +20,8 @@ enum DemoCommand {
     Fashion-MNIST model in the zoo (Models/zoo.json, or --models DIR: a folder holding zoo.json and
     the weights, with datasets/fashion-mnist beside it).
 
-    Defaults: --n 200 --eps 16/255 (10 steps of ε/10, μ = 1) --out ./feint-demo
+    Defaults: --n 200 --eps 16/255 (10 steps of ε/10, μ = 1) --out ./feint-demo (an earlier demo's
+    folder is reused; a folder holding anything else is refused)
 
     Example:
       feint demo --n 100
@@ -46,14 +47,21 @@ enum DemoCommand {
         let attacks = ["ens", "svre", "adaea", "smer", "namea"].map { TransferAttackSpec(name: $0, eps: eps) }
         let spec = BenchSpec(name: "demo", images: n, batch: 50, seed: 0, surrogates: surrogates, targets: targets, attacks: attacks)
         let out = URL(fileURLWithPath: args.string("out") ?? "feint-demo")
-        if FileManager.default.fileExists(atPath: out.path) {
-            // A previous demo's shard is stale if the settings changed; start afresh.
-            for f in (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] where f.hasPrefix("shard-") {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        if !files.isEmpty {
+            // Only an earlier demo's folder is reused; its shard is stale if the settings changed.
+            let earlier = try? BenchSpec.load(out.appendingPathComponent("spec.json"))
+            guard earlier?.name == "demo" else {
+                throw UsageError("\(out.path) holds files that no earlier demo wrote; choose another --out")
+            }
+            for f in files where f.hasPrefix("shard-") {
                 try FileManager.default.removeItem(at: out.appendingPathComponent(f))
             }
         }
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try spec.canonicalJSON().write(to: out.appendingPathComponent("spec.json"), options: .atomic)
         let load = ModelStore(args).load
-        let data = try IDX.fashionMNIST(split: .test, directory: dir.deletingLastPathComponent().appendingPathComponent("datasets/fashion-mnist"))
+        let data = try IDX.fashionMNIST(split: .test, directory: DataSplits.bundledFashionMNIST(models: dir))
         print("Feint demo: \(attacks.count) transfer attacks, ε = \(String(format: "%.4f", eps)), \(n) Fashion-MNIST test images")
         print("surrogates (white-box): \(surrogates.joined(separator: ", "))")
         print("held-out targets: \(targets.joined(separator: ", "))\n")
@@ -66,7 +74,6 @@ enum DemoCommand {
         }
         let matrix = try Benchmark.merge(spec, directories: [out])
         try Benchmark.writeReports(matrix, spec: spec, to: out)
-        try JSONEncoder().encode(spec).write(to: out.appendingPathComponent("spec.json"), options: .atomic)
         // Gallery: NAMEA on the first 8 images, with its non-attention masks.
         let target = try load(targets[0])
         let (x, y) = data.batch(0..<min(8, n))

@@ -11,14 +11,15 @@ enum RobustCommand {
                         [--odi-steps N] [--loss ce|margin|dlr] [--norm linf|l2] [--eps E]
                         [--steps K] [--step-size A] [--schedule constant|cosine] [--restarts R]
                         [--n N] [--batch B] [--seed S | --seeds S1,S2,...] [--data DIR] [--json]
-                        [--output FILE [--force]] [--record] [--no-early-exit] [--models DIR]
+                        [--output FILE] [--record] [--force] [--no-early-exit] [--models DIR]
 
     Attacks the first N test images of the model's data set (Fashion-MNIST or CIFAR-10) and reports clean accuracy, robust accuracy, robust accuracy after each restart,
     gradient evaluations spent and wall time. --json prints
     the whole result (settings, seed, per-image records); --output also writes it to FILE.
     With --seeds the evaluation runs once per seed and reports mean ± standard deviation over
     the seeds (the JSON keeps every run). --record writes clean and robust accuracy, the attack
-    and this command into the model's record in Models/zoo.json (one seed only). PGD skips images
+    and this command into the model's record in Models/zoo.json (one seed only). --force replaces
+    an existing --output file or an earlier --record. PGD skips images
     already misclassified or broken by an earlier restart; --no-early-exit attacks every image in
     every restart (same robust accuracy, more work; full batches for throughput measurements).
 
@@ -60,9 +61,12 @@ enum RobustCommand {
             }
             seeds = parsed.map { $0! }
         } else {
-            seeds = [UInt64(try args.int("seed", default: 0))]
+            seeds = [try args.seed()]
         }
         guard steps >= 1, restarts >= 1, n >= 1, batch >= 1 else { throw UsageError("--steps, --restarts, --n and --batch must be ≥ 1") }
+        if kind != "pgd", let pgdOnly = ["init", "odi-steps", "step-size", "schedule"].first(where: { args.string($0) != nil }) {
+            throw UsageError("--\(pgdOnly) is an option of --attack pgd, not \(kind)")
+        }
         var settings = ["attack": kind, "norm": norm.rawValue, "eps": "\(eps)", "loss": loss.rawValue]
         let attack: any WhiteBoxAttack
         switch kind {
@@ -74,6 +78,7 @@ enum RobustCommand {
         case "pgd":
             let stepSize = Float(try args.double("step-size", default: Double(eps / 4)))
             let odiSteps = try args.int("odi-steps", default: 2)
+            guard stepSize > 0, odiSteps >= 0 else { throw UsageError("--step-size must be > 0 and --odi-steps ≥ 0") }
             let initialization: PGD.Initialization
             switch args.string("init") ?? "odi" {
             case "zero": initialization = .zero
@@ -95,7 +100,11 @@ enum RobustCommand {
         if args.flag("record") && args.string("seeds") != nil { throw UsageError("--record takes one --seed, not --seeds") }
         let store = ModelStore(args)
         let model = try store.load(modelName)
-        let test = try DataSplits.test(args, models: store.directory, dataset: model.dataset).prefix(n)
+        if args.flag("record"), !args.flag("force"),
+           let old = try ZooManifest.load(from: store.directory).models.first(where: { $0.name == model.name })?.robust {
+            throw UsageError("\(model.name) already has a recorded robust accuracy (\(old.attack), \(old.images) images); pass --force to replace it")
+        }
+        let test = try DataSplits.test(args, models: store.directory, for: [model]).prefix(n)
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         var runs: [RobustEvaluation] = []
         for seed in seeds {

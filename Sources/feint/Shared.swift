@@ -53,10 +53,29 @@ func decodeJSON<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
     return try decoder.decode(type, from: Data(contentsOf: url))
 }
 
-/// Refuses, before any work is done, to replace an existing --output file unless --force is given.
+/// Checks --output FILE before any work is done: its folder must exist, and an existing file is
+/// replaced only with --force.
 func requireFreeOutput(_ args: Arguments) throws {
-    guard let out = args.string("output"), !args.flag("force"), FileManager.default.fileExists(atPath: out) else { return }
-    throw UsageError("\(out) exists; pass --force to replace it")
+    guard let out = args.string("output") else { return }
+    var isFolder: ObjCBool = false
+    let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        throw UsageError("--output \(out): no folder \(folder)")
+    }
+    if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
+        if isFolder.boolValue { throw UsageError("--output \(out) is a folder; name a file") }
+        if !args.flag("force") { throw UsageError("\(out) exists; pass --force to replace it") }
+    }
+}
+
+/// Refuses, before any work is done, an output folder that already holds files, unless --force
+/// allows replacing them or (for commands that can) --resume continues the run there.
+func requireFreeFolder(_ folder: URL, _ args: Arguments, canResume: Bool = false) throws {
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    guard !files.isEmpty, !args.flag("force"), !(canResume && args.flag("resume")) else { return }
+    let some = files.sorted().prefix(3).joined(separator: ", ") + (files.count > 3 ? ", …" : "")
+    throw UsageError("\(folder.path) already holds files (\(some)); choose another folder, pass --force to write over them"
+                     + (canResume ? ", or --resume to continue the run there" : ""))
 }
 
 /// Pretty, sorted JSON: printed with --json, written to --output FILE when given.

@@ -47,7 +47,7 @@ enum TransferCommand {
         let stepSize = Float(try args.double("step-size", default: Double(eps) / Double(max(steps, 1))))
         let momentum = Float(try args.double("momentum", default: 1))
         let di = Float(try args.double("di", default: 0)), ti = try args.int("ti", default: 0)
-        let n = try args.int("n", default: 100), batch = try args.int("batch", default: 50), seed = UInt64(try args.int("seed", default: 0))
+        let n = try args.int("n", default: 100), batch = try args.int("batch", default: 50), seed = try args.seed()
         guard eps > 0, steps >= 1, n >= 1, batch >= 1 else { throw UsageError("--eps must be > 0; --steps, --n, --batch ≥ 1") }
         let attacks: [(String, any TransferAttack)] = try names.map { name in
             let spec = TransferAttackSpec(name: name, eps: eps, steps: steps, stepSize: stepSize, momentum: momentum, di: di, ti: ti,
@@ -57,7 +57,7 @@ enum TransferCommand {
         }
         let store = ModelStore(args)
         let surrogates = try surrogateNames.map(store.load), targets = try targetNames.map(store.load)
-        let data = try DataSplits.test(args, models: store.directory, dataset: try DataSplits.dataset(of: surrogates + targets)).prefix(n)
+        let data = try DataSplits.test(args, models: store.directory, for: surrogates + targets).prefix(n)
         let matrix = TransferMatrix.evaluate(attacks: attacks, surrogates: surrogates, targets: targets, data: data,
                                              batchSize: batch, seed: seed) { attack, done, total in
             printError("\(attack): \(done)/\(total) images")

@@ -66,7 +66,12 @@ enum ZooCommand {
 
     static func list(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["models"], flagOptions: ["json"])
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let dir = modelsDirectory(args)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw UsageError("no zoo folder at \(dir.path)")
+        }
         let manifest = try ZooManifest.load(from: dir)
         if args.flag("json") {
             try printJSON(manifest)
@@ -111,6 +116,7 @@ enum ZooCommand {
             let model = try store.load(name)
             if splits[model.dataset] == nil { splits[model.dataset] = try DataSplits.test(args, models: dir, dataset: model.dataset) }
             let test = splits[model.dataset]!
+            try DataSplits.requireShape(of: [model], test)
             let start = Date()
             let acc = model.accuracy(on: test)
             let recorded = manifest.models.first { $0.name == model.name }?.testAccuracy
@@ -133,7 +139,10 @@ enum ZooCommand {
         entry.recipe.epochs = try args.int("epochs", default: entry.recipe.epochs)
         entry.recipe.learningRate = Float(try args.double("lr", default: Double(entry.recipe.learningRate)))
         entry.recipe.batchSize = try args.int("batch", default: entry.recipe.batchSize)
-        entry.recipe.seed = UInt64(try args.int("seed", default: Int(entry.recipe.seed)))
+        entry.recipe.seed = try args.seed(default: entry.recipe.seed)
+        guard entry.recipe.epochs >= 1, entry.recipe.batchSize >= 1, entry.recipe.learningRate > 0 else {
+            throw UsageError("--epochs and --batch must be ≥ 1 and --lr > 0")
+        }
         let dir = modelsDirectory(args)
         let output = args.string("output").map { URL(fileURLWithPath: $0) } ?? dir.appendingPathComponent("\(entry.name).safetensors")
         if FileManager.default.fileExists(atPath: output.path) && !args.flag("force") {
@@ -146,6 +155,9 @@ enum ZooCommand {
         let model = try Model(name: entry.name, spec: entry.spec, seed: entry.recipe.seed)
         model.dataset = entry.dataset
         let trainer = Trainer(model: model, recipe: entry.recipe, data: data)
+        guard trainer.train.count >= entry.recipe.batchSize else {
+            throw UsageError("--batch \(entry.recipe.batchSize) is larger than the \(trainer.train.count) training images")
+        }
         if let adv = entry.recipe.adversarial {
             guard let norm = Norm(rawValue: adv.norm) else { throw ModelError("unknown norm '\(adv.norm)' in the recipe") }
             let pgd = PGD(epsilon: adv.epsilon, norm: norm, stepSize: adv.stepSize, steps: adv.steps, restarts: 1,
@@ -179,7 +191,7 @@ enum ZooCommand {
             }
         }
         let seconds = trainer.trainingSeconds   // every epoch, across resumed runs
-        let test = try DataSplits.test(args, models: dir, dataset: entry.dataset)
+        let test = try DataSplits.test(args, models: dir, for: [model])
         let accuracy = model.accuracy(on: test)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -40,6 +40,7 @@ guard let name = args.first, !["help", "--help", "-h"].contains(name) || args.co
     exit(0)
 }
 if name == "help" || name == "--help" || name == "-h" {
+    if ["help", "--help", "-h"].contains(args[1]) { print(usage); exit(0) }
     if let c = commands[args[1]] { print(c.help); exit(0) }
     printError("feint: unknown command '\(args[1])'\n\n\(usage)")
     exit(2)

@@ -1,9 +1,9 @@
 import FeintCore
 import Foundation
 
-/// Images on disk: either one subfolder per class (`root/<class>/<file>.png|jpg`, classes in
-/// sorted order), or a flat folder of images plus `labels.csv` with `filename,label[,target]`
-/// rows (label: a class index or name). PNG and JPEG, 8- or 16-bit, gray, RGB or RGBA.
+/// Images on disk: either one subfolder per class (`root/<class>/<file>.png|jpg`), or a folder of
+/// images plus a CSV with `filename,label[,target]` rows (label and target: a class index or
+/// name). PNG and JPEG, 8- or 16-bit, gray, RGB or RGBA.
 public struct ImageFolder {
     /// One image file and its label (and optional target class for targeted attacks).
     public struct Entry: Sendable, Equatable {
@@ -13,40 +13,93 @@ public struct ImageFolder {
         public init(path: String, label: Int?, target: Int? = nil) { self.path = path; self.label = label; self.target = target }
     }
 
+    /// Where the labels come from.
+    public enum Labels: Sendable, Equatable {
+        /// `root/labels.csv` if present, else class subfolders if an image sits in a subfolder, else none.
+        case automatic
+        /// One subfolder per class.
+        case folders
+        /// A CSV of `filename,label[,target]` rows.
+        case csv(URL)
+        /// No labels.
+        case none
+    }
+
     public let root: URL
     public var entries: [Entry]
     public var classNames: [String]
-    /// Problems found while listing (bad CSV rows, labels for missing files), by path.
+    /// The labels' source, `.automatic` resolved.
+    public let labels: Labels
+    /// Problems found while listing (unreadable folders, bad CSV rows, images without a CSV row,
+    /// rows for missing files), by path.
     public var problems: [DataError]
 
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    /// Lists the images under `root`. With `labels.csv` present (or given), labels come from it;
-    /// otherwise from class subfolders; with neither, entries have no label.
-    public init(root: URL, labelsFile: URL? = nil, classNames known: [String]? = nil) throws {
+    /// Lists the images under `root` and labels them. With `known` class names (a model's),
+    /// class folders and CSV names are matched to them by name, case-insensitively, or by index;
+    /// without, classes are the sorted folder names or the CSV's names in order of appearance.
+    public init(root: URL, labels requested: Labels = .automatic, classNames known: [String]? = nil) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw DataError(path: root.path, "is not a folder")
         }
         self.root = root
-        var unreadable: [DataError] = []
-        let files = try Self.listImages(root, problems: &unreadable)
-        let csv = labelsFile ?? root.appendingPathComponent("labels.csv")
-        if FileManager.default.fileExists(atPath: csv.path) {
-            classNames = known ?? []
-            problems = unreadable
-            entries = []
-            try readCSV(csv, files: Set(files))
-        } else {
-            let subfolders = Set(files.compactMap { $0.contains("/") ? String($0.split(separator: "/")[0]) : nil })
-            classNames = known ?? subfolders.sorted()
-            problems = unreadable
-            let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
-            entries = files.map { f in
-                let top = f.contains("/") ? String(f.split(separator: "/")[0]) : nil
-                return Entry(path: f, label: top.flatMap { index[$0] }, target: nil)
-            }
+        var listing: [DataError] = []
+        let files = try Self.listImages(root, problems: &listing)
+        var labels = requested
+        if labels == .automatic {
+            let csv = root.appendingPathComponent("labels.csv")
+            labels = FileManager.default.fileExists(atPath: csv.path) ? .csv(csv) : files.contains { $0.contains("/") } ? .folders : .none
         }
+        self.labels = labels
+        problems = listing
+        switch labels {
+        case .csv(let url):
+            classNames = known ?? []
+            entries = []
+            try readCSV(url, files: files, fixedClasses: known != nil)
+        case .folders:
+            let folders = Set(files.compactMap { $0.contains("/") ? String($0.split(separator: "/")[0]) : nil }).sorted()
+            let index = try Self.folderClasses(folders, known: known, root: root)
+            classNames = known ?? folders
+            entries = files.map { f in
+                Entry(path: f, label: f.contains("/") ? index[String(f.split(separator: "/")[0])] : nil)
+            }
+        case .none, .automatic:
+            classNames = known ?? []
+            entries = files.map { Entry(path: $0, label: nil) }
+        }
+    }
+
+    /// The class index of each subfolder. Without known classes: the sorted folder names. With
+    /// them: every folder named after a class (case-insensitively) or by its index; or, when no
+    /// folder is, and there are as many folders as classes, the sorted folder names.
+    static func folderClasses(_ folders: [String], known: [String]?, root: URL) throws -> [String: Int] {
+        guard let known else { return Dictionary(uniqueKeysWithValues: folders.enumerated().map { ($1, $0) }) }
+        let matched = folders.map { f in known.firstIndex { $0.lowercased() == f.lowercased() } ?? Int(f).flatMap { known.indices.contains($0) ? $0 : nil } }
+        if matched.allSatisfy({ $0 != nil }) { return Dictionary(uniqueKeysWithValues: zip(folders, matched.map { $0! })) }
+        if matched.allSatisfy({ $0 == nil }) && folders.count == known.count {
+            return Dictionary(uniqueKeysWithValues: folders.enumerated().map { ($1, $0) })
+        }
+        let strangers = zip(folders, matched).filter { $0.1 == nil }.map(\.0)
+        throw DataError(path: root.path, "class folders \(strangers.joined(separator: ", ")) are not classes of the model "
+                        + "(\(known.joined(separator: ", "))): name each folder after its class or give a labels CSV")
+    }
+
+    /// Each entry's output path: its relative path with the extension replaced by `.png`.
+    /// Throws, before anything is written, when two images would share one (`a.png` and `a.jpg`).
+    public func pngOutputPaths() throws -> [String] {
+        let paths = entries.map { ($0.path as NSString).deletingPathExtension + ".png" }
+        var first: [String: String] = [:]
+        for (entry, out) in zip(entries, paths) {
+            if let other = first[out] {
+                throw DataError(path: root.appendingPathComponent(entry.path).path,
+                                "and \(other) would both be written as \(out); rename one of them")
+            }
+            first[out] = entry.path
+        }
+        return paths
     }
 
     /// Image files below `root`, as sorted relative paths; folders that cannot be read are
@@ -70,11 +123,12 @@ public struct ImageFolder {
         return out.sorted()
     }
 
-    private mutating func readCSV(_ url: URL, files: Set<String>) throws {
+    private mutating func readCSV(_ url: URL, files: [String], fixedClasses: Bool) throws {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw DataError(path: url.path, "cannot be read as UTF-8 text")
         }
-        var names = classNames
+        let images = Set(files)
+        var names = classNames, listed: Set<String> = []
         for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             if number == 0 && fields.first?.lowercased() == "filename" { continue }
@@ -82,22 +136,36 @@ public struct ImageFolder {
                 problems.append(DataError(path: url.path, "line \(number + 1): expected filename,label[,target]"))
                 continue
             }
-            guard files.contains(fields[0]) else {
+            guard images.contains(fields[0]) else {
                 problems.append(DataError(path: fields[0], "listed in \(url.lastPathComponent) line \(number + 1) but no such image"))
                 continue
             }
+            listed.insert(fields[0])
+            // A class index, or a name: one of the fixed classes, or a new one appended.
             func classIndex(_ s: String) -> Int? {
                 if let i = Int(s) { return i >= 0 ? i : nil }
-                if let i = names.firstIndex(of: s) { return i }
+                if let i = names.firstIndex(where: { $0.lowercased() == s.lowercased() }) { return i }
+                if fixedClasses { return nil }
                 names.append(s)
                 return names.count - 1
             }
+            let known = fixedClasses ? " (classes: \(names.joined(separator: ", ")))" : ""
             guard let label = classIndex(fields[1]) else {
-                problems.append(DataError(path: fields[0], "line \(number + 1): bad label '\(fields[1])'"))
+                problems.append(DataError(path: fields[0], "line \(number + 1): unknown label '\(fields[1])'\(known)"))
                 continue
             }
-            let target = fields.count == 3 && !fields[2].isEmpty ? classIndex(fields[2]) : nil
+            var target: Int?
+            if fields.count == 3 && !fields[2].isEmpty {
+                guard let t = classIndex(fields[2]) else {
+                    problems.append(DataError(path: fields[0], "line \(number + 1): unknown target '\(fields[2])'\(known)"))
+                    continue
+                }
+                target = t
+            }
             entries.append(Entry(path: fields[0], label: label, target: target))
+        }
+        for f in files where !listed.contains(f) {
+            problems.append(DataError(path: f, "has no row in \(url.lastPathComponent)"))
         }
         classNames = names
     }

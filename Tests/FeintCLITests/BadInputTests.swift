@@ -1,0 +1,202 @@
+import FeintCore
+import FeintModels
+import Foundation
+import Testing
+
+/// What a careless or unlucky user meets: every bad input is a clear usage error (exit 2) before
+/// any work, never a crash, and nothing of theirs is overwritten or deleted.
+@Suite("Command line: bad input")
+struct BadInputTests {
+    /// A scratch folder holding a folder of two images and the tiny LeNet-5 model file.
+    struct Scratch {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("feint-bad-\(UInt32.random(in: 0...UInt32.max))")
+        var model: URL { root.appendingPathComponent("tiny.safetensors") }
+
+        init() throws {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try Model(name: "tiny", spec: try Catalog.entry("fmnist-lenet5").spec, seed: 3).save(to: model)
+        }
+
+        /// `root/name/` with a 28×28 gray PNG at each relative path.
+        func images(_ name: String, _ paths: [String]) throws -> URL {
+            let dir = root.appendingPathComponent(name)
+            var g = RandomGenerator(seed: 2)
+            for p in paths {
+                let file = dir.appendingPathComponent(p)
+                try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try ImageCodec.writePNG(g.uniform(shape: [1, 28, 28]), to: file)
+            }
+            return dir
+        }
+
+        func attack(_ input: URL, _ extra: [String] = []) throws -> (code: Int32, out: String, err: String) {
+            try feint(["attack", "--model", model.path, "--attack", "fgsm", "--input", input.path,
+                       "--output", root.appendingPathComponent("out-\(input.lastPathComponent)").path, "--quiet"] + extra)
+        }
+
+        func report(_ input: URL) throws -> [String: Any] {
+            let url = root.appendingPathComponent("out-\(input.lastPathComponent)/report.json")
+            return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        }
+
+        func clean() { try? FileManager.default.removeItem(at: root) }
+    }
+
+    @Test(arguments: [
+        ["attack", "--model", "fmnist-lenet5", "--attack", "pgd", "--input", ".", "--output", "/tmp/x", "--seed", "-1"],
+        ["robust", "--model", "fmnist-lenet5", "--seed", "-1"],
+        ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--seed", "-1"],
+        ["transfer", "--attack", "ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg", "--seed", "-5"],
+        ["zoo", "train", "fmnist-lenet5", "--seed", "-1", "--output", "/nonexistent/x.safetensors"],
+        ["robust", "--model", "fmnist-lenet5", "--step-size", "nan"],
+        ["robust", "--model", "fmnist-lenet5", "--eps", "inf"],
+        ["robust", "--model", "fmnist-lenet5", "--odi-steps", "-1"],
+        ["transfer", "--attack", "ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg", "--step-size", "nan"],
+        ["transfer", "--attack", "ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg", "--eps", "1e40"],
+        ["transfer", "--attack", "ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg", "--ti", "4"],
+        ["attention", "--model", "fmnist-lenet5", "--output", "/tmp/feint-never-written", "--n", "-3"],
+        ["zoo", "train", "fmnist-lenet5", "--epochs", "-2", "--output", "/tmp/feint-never.safetensors"],
+        ["zoo", "train", "fmnist-lenet5", "--batch", "0", "--output", "/tmp/feint-never.safetensors"],
+        ["zoo", "train", "fmnist-lenet5", "--lr", "nan", "--output", "/tmp/feint-never.safetensors"],
+        ["zoo", "list", "--models", "/nonexistent-zoo"],
+        ["zoo", "list", "extra"],
+        ["robust", "--model", "fmnist-lenet5", "--n", "2", "--output", "/nonexistent-folder/r.json"],
+        ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--output", "/nonexistent-folder/bb.json"],
+    ])
+    func badNumbersAndPathsAreUsageErrors(arguments: [String]) throws {
+        let r = try feint(arguments)
+        #expect(r.code == 2, "\(arguments.joined(separator: " ")): exit \(r.code)\n\(r.err)")
+        #expect(!r.err.contains("Fatal error") && r.err.contains("feint"))
+    }
+
+    @Test func helpOfHelp() throws {
+        let r = try feint(["help", "--help"])
+        #expect(r.code == 0 && r.out.contains("Commands:"))
+    }
+
+    @Test func twoImagesWithOneOutputNameAreRefused() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("clash", ["a.png", "b.png"])
+        try FileManager.default.copyItem(at: input.appendingPathComponent("b.png"), to: input.appendingPathComponent("a.jpg"))
+        let r = try s.attack(input, ["--labels", "predicted"])
+        #expect(r.code == 2 && r.err.contains("would both be written as a.png"), "\(r.err)")
+        let maps = try feint(["attention", "--model", s.model.path, "--input", input.path, "--output", s.root.appendingPathComponent("maps").path])
+        #expect(maps.code == 2 && maps.err.contains("would both be written as a.png"), "\(maps.err)")
+    }
+
+    @Test func anOutputFolderWithFilesIsKept() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("photos", ["a.png"])
+        let out = s.root.appendingPathComponent("out-photos")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("my notes".utf8).write(to: out.appendingPathComponent("report.md"))
+        let r = try s.attack(input, ["--labels", "predicted"])
+        #expect(r.code == 2 && r.err.contains("already holds files"), "\(r.err)")
+        #expect(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8) == "my notes")
+        let maps = try feint(["attention", "--model", s.model.path, "--input", input.path, "--output", out.path])
+        #expect(maps.code == 2)
+        #expect(try s.attack(input, ["--labels", "predicted", "--force"]).code == 0)
+        // The demo leaves a folder alone that no earlier demo wrote.
+        let demo = try feint(["demo", "--n", "1", "--out", out.path])
+        #expect(demo.code == 2 && demo.err.contains("no earlier demo"), "\(demo.err)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.json").path))
+    }
+
+    @Test func classFoldersAreMatchedToTheModelsClassNames() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        // Fashion-MNIST: Coat is class 4, Shirt class 6, whatever other folders are present.
+        let named = try s.images("named", ["coat/0.png", "Shirt/0.png"])
+        #expect(try s.attack(named).code == 0)
+        let records = try s.report(named)["records"] as! [[String: Any]]
+        let labels = Dictionary(uniqueKeysWithValues: records.map { ($0["file"] as! String, $0["label"] as! Int) })
+        #expect(labels == ["coat/0.png": 4, "Shirt/0.png": 6])
+        // Two folders named after no class of a ten-class model: refused, not numbered 0 and 1.
+        let strangers = try s.images("strangers", ["cats/0.png", "dogs/0.png"])
+        let r = try s.attack(strangers)
+        #expect(r.code == 2 && r.err.contains("not classes of the model"), "\(r.err)")
+        // An empty (hidden) subfolder does not make flat images need class folders.
+        let flat = try s.images("flat", ["a.png", "b.png"])
+        try FileManager.default.createDirectory(at: flat.appendingPathComponent(".ipynb_checkpoints"), withIntermediateDirectories: true)
+        #expect(try s.attack(flat).code == 0)
+        #expect(try s.report(flat)["labels"] as? String == "predicted")
+    }
+
+    @Test func labelsCSVRowsAreCheckedAgainstTheModel() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("listed", ["Coat/a.png", "Coat/b.png", "Coat/c.png"])
+        try Data("filename,label\nCoat/a.png,Pullover\nCoat/b.png,Kitten\n".utf8).write(to: input.appendingPathComponent("labels.csv"))
+        let r = try s.attack(input)
+        #expect(r.code == 3, "\(r.err)")
+        #expect(r.err.contains("unknown label 'Kitten'") && r.err.contains("Coat/c.png: has no row in labels.csv"), "\(r.err)")
+        let records = try s.report(input)["records"] as! [[String: Any]]
+        #expect(records.first { $0["file"] as? String == "Coat/a.png" }?["label"] as? Int == 2)   // Pullover
+        // --labels folders means the folders, even beside a labels.csv.
+        let folders = try s.attack(input, ["--labels", "folders", "--force"])
+        #expect(folders.code == 0, "\(folders.err)")
+        #expect((try s.report(input)["records"] as! [[String: Any]]).allSatisfy { $0["label"] as? Int == 4 })
+    }
+
+    @Test func blackBoxAttacksTakeNoEpsAndSurrogatesMustMatch() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("bb", ["a.png"])
+        let simba = try feint(["attack", "--model", s.model.path, "--attack", "simba", "--eps", "0.01", "--input", input.path,
+                               "--output", s.root.appendingPathComponent("o1").path])
+        #expect(simba.code == 2 && simba.err.contains("takes no --eps"), "\(simba.err)")
+        let mixed = try feint(["attack", "--model", s.model.path, "--attack", "ens", "--surrogates", "cifar10-resnet8", "--input", input.path,
+                               "--output", s.root.appendingPathComponent("o2").path])
+        #expect(mixed.code == 2 && mixed.err.contains("takes other images"), "\(mixed.err)")
+    }
+
+    @Test func dataOfAnotherShapeIsAUsageError() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        // An IDX test split of two 32×32 images.
+        let dir = s.root.appendingPathComponent("idx32")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 32, 0, 0, 0, 32] + [UInt8](repeating: 7, count: 2 * 32 * 32))
+            .write(to: dir.appendingPathComponent("t10k-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 2, 1, 2]).write(to: dir.appendingPathComponent("t10k-labels-idx1-ubyte"))
+        for command in [["zoo", "eval", "fmnist-lenet5"], ["robust", "--model", "fmnist-lenet5", "--n", "2"],
+                        ["attention", "--model", "fmnist-lenet5", "--n", "1", "--output", s.root.appendingPathComponent("m").path]] {
+            let r = try feint(command + ["--data", dir.path])
+            #expect(r.code == 2 && r.err.contains("takes 1×28×28 images; the data hold 1×32×32"), "\(command): \(r.err)")
+        }
+    }
+
+    @Test func aSpecWithAnUnknownFieldOrABadShardIsRefused() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let spec = s.root.appendingPathComponent("spec.json")
+        try Data(#"{"name": "t", "images": 4, "surrogates": ["fmnist-lenet5"], "targets": [], "attacks": [{"name": "ens", "eps": 0.05, "step_size": 0.01}]}"#.utf8)
+            .write(to: spec)
+        let r = try feint(["bench", "run", spec.path, "--out", s.root.appendingPathComponent("run").path])
+        #expect(r.code != 0 && r.err.contains("unknown field 'step_size'"), "\(r.err)")
+        try Data(#"{"name": "t", "images": 4, "surrogates": ["fmnist-lenet5"], "targets": [], "attacks": [{"name": "ens", "eps": 0.05}]}"#.utf8)
+            .write(to: spec)
+        for shard in ["x/1/2", "1//2", "2/2", "0/0"] {
+            let bad = try feint(["bench", "run", spec.path, "--shard", shard, "--out", s.root.appendingPathComponent("run").path])
+            #expect(bad.code == 2 && bad.err.contains("--shard takes K/N"), "--shard \(shard): \(bad.err)")
+        }
+    }
+
+    @Test func aRobustRecordIsReplacedOnlyWithForce() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let zoo = s.root.appendingPathComponent("zoo")
+        try FileManager.default.createDirectory(at: zoo, withIntermediateDirectories: true)
+        for f in ["zoo.json", "fmnist-smallcnn-at.safetensors"] {
+            try FileManager.default.copyItem(at: repo.appendingPathComponent("Models/\(f)"), to: zoo.appendingPathComponent(f))
+        }
+        let r = try feint(["robust", "--model", "fmnist-smallcnn-at", "--n", "2", "--record", "--models", zoo.path,
+                           "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
+        #expect(r.code == 2 && r.err.contains("already has a recorded robust accuracy"), "\(r.err)")
+        let before = try Data(contentsOf: repo.appendingPathComponent("Models/zoo.json"))
+        #expect(try Data(contentsOf: zoo.appendingPathComponent("zoo.json")) == before)
+    }
+}
