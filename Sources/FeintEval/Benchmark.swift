@@ -33,6 +33,11 @@ public struct BenchSpec: Codable, Sendable {
         guard (1...100_000_000).contains(images), (1...100_000).contains(batch), !surrogates.isEmpty, !attacks.isEmpty else {
             throw SpecError("a spec needs images in 1...100000000, batch in 1...100000, at least one surrogate and one attack")
         }
+        let models = surrogates + targets, titles = attacks.map(\.title)
+        if let twice = models.first(where: { m in models.filter { $0 == m }.count > 1 }) { throw SpecError("model \(twice) is named twice") }
+        if let twice = titles.first(where: { t in titles.filter { $0 == t }.count > 1 }) {
+            throw SpecError("two attacks are titled \(twice); give one a \"label\"")
+        }
     }
 
     public init(name: String, images: Int, batch: Int = 50, seed: UInt64 = 0, surrogates: [String], targets: [String],
@@ -56,7 +61,7 @@ public struct BenchSpec: Codable, Sendable {
     /// Whether `other` describes the same run (same data, models, attacks and seed).
     public func sameRun(as other: BenchSpec) throws -> Bool { try canonicalJSON() == other.canonicalJSON() }
 
-    /// Number of batches, the unit of sharding.
+
     public var batches: Int { (images + batch - 1) / batch }
 
     /// Batches of shard k of n (contiguous, as even as possible).
@@ -67,6 +72,12 @@ public struct BenchSpec: Codable, Sendable {
 public enum Benchmark {
     /// File name of a shard's raw result.
     public static func shardFile(_ k: Int, _ n: Int) -> String { "shard-\(k)-of-\(n).json" }
+
+    /// The shard files of another split into N already in `directory` (a run is split one way).
+    public static func otherSplits(in directory: URL, than n: Int) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasPrefix("shard-") && $0.hasSuffix(".json") && !$0.hasSuffix("-of-\(n).json") }.sorted()
+    }
 
     /// Runs shard k of n and writes it to `directory` atomically; with `resume`, an existing shard
     /// file is kept and the run skipped. Returns the shard file.
@@ -91,19 +102,36 @@ public enum Benchmark {
         return url
     }
 
-    /// Merges shard files (from one or more folders) into one matrix; checks that they cover
-    /// every image exactly once.
+    /// Merges shard files (from one or more folders) into one matrix; checks that every folder
+    /// holds a run of `spec` (its spec.json, when present, describes the same run), that the
+    /// shards come from one split into N and hold the spec's attacks and models, and that they
+    /// cover every image exactly once.
     public static func merge(_ spec: BenchSpec, directories: [URL]) throws -> TransferMatrix {
-        var runs: [TransferRun] = []
+        var runs: [TransferRun] = [], splits: Set<String> = []
         for dir in directories {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            let files: [String]
+            do { files = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
+                throw SpecError("\(dir.path): cannot be read (\(error.localizedDescription))")
+            }
+            let specFile = dir.appendingPathComponent("spec.json")
+            if FileManager.default.fileExists(atPath: specFile.path), try !BenchSpec.load(specFile).sameRun(as: spec) {
+                throw SpecError("\(dir.path) holds a run of another spec or seed than \(directories[0].path)")
+            }
             for f in files.sorted() where f.hasPrefix("shard-") && f.hasSuffix(".json") {
+                splits.insert(String(f.dropFirst("shard-".count).drop { $0 != "-" }))
                 do { runs.append(try JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: dir.appendingPathComponent(f)))) } catch {
                     throw SpecError("\(dir.appendingPathComponent(f).path): not a shard result (\(error))")
                 }
             }
         }
         guard !runs.isEmpty else { throw SpecError("no shard-*.json files in \(directories.map(\.path).joined(separator: ", "))") }
+        guard splits.count == 1 else {
+            throw SpecError("the shards come from different splits (\(splits.sorted().map { "shard-K\($0)" }.joined(separator: ", "))); merge the shards of one")
+        }
+        let models = spec.surrogates + spec.targets.filter { !spec.surrogates.contains($0) }
+        for r in runs where r.attacks.map(\.title) != spec.attacks.map(\.title) || r.models.map(\.name) != models {
+            throw SpecError("a shard (from image \(r.firstImage)) holds other attacks or models than the spec")
+        }
         var covered = [Bool](repeating: false, count: spec.images)
         for r in runs {
             for i in r.firstImage..<(r.firstImage + r.labels.count) {

@@ -52,10 +52,14 @@ public enum BlackBoxRun {
     /// so the result equals an uninterrupted run. `checkpoint` receives the evaluation so far
     /// after every batch (write it to disk to make a long run resumable).
     ///
+    /// Targeted Boundary runs start each image from the first image of `startPool` (default:
+    /// `data`) labelled with its target class; pass the whole test split when `data` is a prefix.
+    ///
     /// - Precondition: `resume` came from a run of the same data, seed and `batchSize`, so its
-    ///   samples end on a whole batch (the CLI checks this before it calls).
-    public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, budget: Int,
-                                targeted: Bool, batchSize: Int = 100, seed: UInt64, resume: BlackBoxEvaluation? = nil,
+    ///   samples end on a whole batch (the CLI checks this before it calls); for targeted runs,
+    ///   `startPool` holds an image of every class.
+    public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, startPool: LabeledImages? = nil,
+                                budget: Int, targeted: Bool, batchSize: Int = 100, seed: UInt64, resume: BlackBoxEvaluation? = nil,
                                 checkpoint: (BlackBoxEvaluation) -> Void = { _ in },
                                 progress: (Int, Int) -> Void = { _, _ in }) -> BlackBoxEvaluation {
         for m in [target] + surrogates { m.setRequiresGrad(false); m.setTraining(false) }
@@ -79,7 +83,7 @@ public enum BlackBoxRun {
             if targeted {
                 let targets = labels.map { ($0 + 1 + generator.int(below: classes - 1)) % classes }
                 goal = .targeted(labels: labels, targets: targets)
-                starts = targetStarts(targets, data: data)
+                starts = targetStarts(targets, data: startPool ?? data)
             } else {
                 goal = .untargeted(labels: labels)
             }
@@ -136,7 +140,10 @@ public enum BlackBoxRun {
 
     /// For each target class, the first image of `data` labelled with it (targeted starts).
     static func targetStarts(_ targets: [Int], data: LabeledImages) -> Tensor {
-        let rows = targets.map { t in data.labels.firstIndex(of: t) ?? 0 }
+        let rows = targets.map { t in
+            guard let row = data.labels.firstIndex(of: t) else { preconditionFailure("targeted start: no image of class \(t) in the start pool") }
+            return row
+        }
         return data.images.rows(rows)
     }
 

@@ -41,6 +41,18 @@ public enum FolderAttack {
         public var records: [Record]
     }
 
+    /// What makes a run: written to `settings.json` in the output folder before any image, so that
+    /// `resume` can refuse to mix two settings in one folder.
+    public struct RunSettings: Codable, Equatable, Sendable {
+        public var model: String
+        public var attack: String
+        public var settings: [String: String]
+        public var seed: UInt64
+        public var batch: Int
+        public var labels: String
+        public var resize: Bool
+    }
+
     /// What an attack returns for a batch: adversarial images, queries per image (black-box),
     /// and NAMEA's mask (for the gallery).
     public typealias Attack = (_ images: Tensor, _ goal: Goal, _ generator: inout RandomGenerator)
@@ -61,6 +73,18 @@ public enum FolderAttack {
         try checkFolders(input: folder.root, output: output)
         let outputs = try folder.pngOutputPaths()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let run = RunSettings(model: model.name, attack: attackName, settings: settings, seed: seed, batch: batchSize,
+                              labels: labels.rawValue, resize: resize)
+        let settingsFile = output.appendingPathComponent("settings.json")
+        if resume, let data = try? Data(contentsOf: settingsFile), let earlier = try? JSONDecoder().decode(RunSettings.self, from: data),
+           earlier != run {
+            throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model), "
+                            + "\(earlier.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
+                            + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels)); resume with those, or choose another output folder")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(run).write(to: settingsFile, options: .atomic)
         model.setRequiresGrad(false)
         model.setTraining(false)
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])

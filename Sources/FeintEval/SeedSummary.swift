@@ -36,8 +36,8 @@ public struct TransferSeedSummary: Codable, Sendable {
         guard let first = matrices.first else { throw SpecError("no results to summarise") }
         for m in matrices.dropFirst() {
             guard m.images == first.images, m.labels == first.labels, m.rows.map(\.attack) == first.rows.map(\.attack),
-                  m.columns.map(\.name) == first.columns.map(\.name) else {
-                throw SpecError("results differ in images, attacks or models (seeds \(first.seed) and \(m.seed)); summarise runs of one spec")
+                  m.columns.map(\.name) == first.columns.map(\.name), m.epsilon == first.epsilon, m.steps == first.steps else {
+                throw SpecError("results differ in images, ε, steps, attacks or models (seeds \(first.seed) and \(m.seed)); summarise runs of one spec")
             }
         }
         guard Set(matrices.map(\.seed)).count == matrices.count else { throw SpecError("two results have the same seed") }

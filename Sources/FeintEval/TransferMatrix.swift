@@ -161,7 +161,8 @@ public struct TransferRun: Codable, Sendable {
     public static func make(attacks: [(String, any TransferAttack)], surrogates: [Model], targets: [Model], data: LabeledImages,
                             batchSize: Int, batches: Range<Int>?, seed: UInt64,
                             progress: (String, Int, Int) -> Void = { _, _, _ in }) -> TransferRun {
-        let models = surrogates + targets.filter { t in !surrogates.contains { $0 === t } }
+        var seen: Set<String> = []   // each model once, by name: a target that is also a surrogate is a white-box column
+        let models = (surrogates + targets).filter { seen.insert($0.name).inserted }
         for m in models { m.setRequiresGrad(false); m.setTraining(false) }
         let total = (data.count + batchSize - 1) / batchSize
         let range = batches ?? 0..<total

@@ -65,7 +65,7 @@ struct Arguments {
     }
 
     func list(_ name: String, default value: [String]) -> [String] {
-        values[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? value
+        values[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? value
     }
 
     func intList(_ name: String, default value: [Int]) throws -> [Int] {

@@ -18,7 +18,8 @@ enum AttackCommand {
     Attacks every PNG/JPEG under DIR (gray, RGB or RGBA, 8 or 16 bit, nested folders) and writes
     lossless PNGs with the same relative paths under the output folder, plus report.json (settings,
     seed, version, per image: prediction before/after on the saved 8-bit file, success,
-    perturbation norms, queries) and report.md; --gallery also writes gallery.png. An output
+    perturbation norms, queries), report.md and settings.json (written first: --resume refuses
+    other settings); --gallery also writes gallery.png. An output
     folder that already holds files is refused unless --resume (skip images whose output exists,
     re-measure them, attack the rest) or --force (write over them) is given.
 
@@ -149,10 +150,13 @@ enum AttackCommand {
             }
         }
         let progress = Progress("attack", quiet: args.flag("quiet"))
-        let (report, gallery) = try FolderAttack.run(folder: folder, output: output, model: model, labels: labelSource, resize: resize,
+        let (report, gallery): (FolderAttack.Report, [Gallery.Item])
+        do {
+            (report, gallery) = try FolderAttack.run(folder: folder, output: output, model: model, labels: labelSource, resize: resize,
                                                      batchSize: batch, seed: seed, resume: args.flag("resume"), attackName: attackName,
                                                      settings: settings, epsilon: isBlack ? nil : eps, attack: attack,
                                                      progress: progress.update)
+        } catch let error as DataError { throw UsageError("\(error)") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = try encoder.encode(report)

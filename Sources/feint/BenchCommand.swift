@@ -9,7 +9,7 @@ enum BenchCommand {
     static let help = """
     Usage:
       feint bench run SPEC.json [--seed S] [--shard K/N] [--out DIR] [--resume] [--data DIR] [--models DIR]
-      feint bench merge DIR... [--out DIR]
+      feint bench merge DIR... [--out DIR [--force]]
       feint bench summarize DIR... --out DIR [--reference ATTACK]
 
     run    attacks the spec's images with each of its attacks on its surrogates and evaluates every
@@ -18,12 +18,14 @@ enum BenchCommand {
            results.md, results.csv, heatmap.svg and gallery.png (the last attack on 8 images). With --shard K/N (0 ≤ K < N) it runs only the
            K-th of N contiguous slices of batches and writes DIR/shard-K-of-N.json; batch b always
            draws from a generator seeded with (seed, b), so merged shards equal an unsharded run.
-           --resume keeps shard files that exist instead of refusing to overwrite them.
+           --resume keeps shard files that exist instead of refusing to overwrite them. A folder
+           holds one run: another spec or seed, or shards of another N, are refused.
            --seed S replaces the spec's seed (run the same spec with several seeds).
            --data and --models: see Models and data below.
-    merge  combines the shard files of one or more folders (each holds spec.json) into the reports,
-           written to --out (default: the first DIR); no gallery.png (run it unsharded for one).
-    summarize  reads results.json of runs of one spec with different seeds and writes
+    merge  combines the shard files of one or more folders (each holds spec.json of the same run)
+           into the reports, written to --out (default: the first DIR; another folder must be empty
+           or hold this run, unless --force); no gallery.png (run it unsharded for one).
+    summarize  reads results.json of runs of one spec that differ in their seed only, and writes
            summary.json and summary.md to --out: `fooled` per target and per family average as
            mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
            difference to that one, paired seed by seed, per held-out target and average, and per
@@ -85,6 +87,11 @@ enum BenchCommand {
         } else {
             try spec.canonicalJSON().write(to: specCopy, options: .atomic)
         }
+        let others = Benchmark.otherSplits(in: out, than: n)
+        guard others.isEmpty else {
+            throw UsageError("\(out.path) holds shards of another split (\(others.prefix(2).joined(separator: ", "))…); "
+                             + "run with the same --shard K/N as they were, or choose another --out")
+        }
         let done = out.appendingPathComponent(Benchmark.shardFile(k, n))
         if args.string("shard") != nil && args.flag("resume") && FileManager.default.fileExists(atPath: done.path) {
             print("kept \(done.path) (done before)")   // no models or data to load
@@ -114,13 +121,32 @@ enum BenchCommand {
     }
 
     static func merge(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["out"], flagOptions: [])
+        let args = try Arguments(argv, valueOptions: ["out"], flagOptions: ["force"])
         guard !args.positional.isEmpty else { throw UsageError("name the folders holding the shards") }
         let dirs = args.positional.map { URL(fileURLWithPath: $0) }
+        for d in dirs {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: d.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw UsageError("\(d.path) is not a folder of shards")
+            }
+        }
         let spec = try BenchSpec.load(dirs[0].appendingPathComponent("spec.json"))
-        let matrix = try Benchmark.merge(spec, directories: dirs)
         let out = args.string("out").map { URL(fileURLWithPath: $0) } ?? dirs[0]
+        // Another folder than the runs' own: its spec.json must be this run's, or it must be free.
+        if !dirs.contains(where: { $0.standardizedFileURL == out.standardizedFileURL }) {
+            let existing = out.appendingPathComponent("spec.json")
+            if FileManager.default.fileExists(atPath: existing.path) {
+                guard try BenchSpec.load(existing).sameRun(as: spec) || args.flag("force") else {
+                    throw UsageError("\(out.path) holds the results of another spec; choose another --out (or --force)")
+                }
+            } else {
+                try requireFreeFolder(out, args)
+            }
+        }
+        let matrix: TransferMatrix
+        do { matrix = try Benchmark.merge(spec, directories: dirs) } catch let error as SpecError { throw UsageError("\(error)") }
         try Benchmark.writeReports(matrix, spec: spec, to: out)
+        try spec.canonicalJSON().write(to: out.appendingPathComponent("spec.json"), options: .atomic)
         print(matrix.markdown())
         print("\nreports in \(out.path): results.json, results.md, results.csv, heatmap.svg")
         return 0
@@ -130,15 +156,31 @@ enum BenchCommand {
         let args = try Arguments(argv, valueOptions: ["out", "reference"], flagOptions: [])
         guard args.positional.count >= 1 else { throw UsageError("name the folders of the runs (each holds results.json)") }
         guard let outPath = args.string("out") else { throw UsageError("--out DIR is required") }
-        var matrices: [TransferMatrix] = []
+        var matrices: [TransferMatrix] = [], specs: [(String, BenchSpec)] = []
         for dir in args.positional {
+            // The runs' specs, where present, must differ in their seed only.
+            let specFile = URL(fileURLWithPath: dir).appendingPathComponent("spec.json")
+            if var spec = try? BenchSpec.load(specFile) {
+                spec.seed = 0
+                if let (firstDir, first) = specs.first, try !first.sameRun(as: spec) {
+                    throw UsageError("\(dir) and \(firstDir) are runs of different specs (not only the seed differs)")
+                }
+                specs.append((dir, spec))
+            }
             let url = URL(fileURLWithPath: dir).appendingPathComponent("results.json")
             do { matrices.append(try decodeJSON(TransferMatrix.self, from: url)) } catch {
                 throw UsageError("\(url.path): not a finished benchmark result (\(error.localizedDescription)); run or merge it first")
             }
         }
-        let summary = try TransferSeedSummary.summarize(matrices, reference: args.string("reference"))
+        let summary: TransferSeedSummary
+        do { summary = try TransferSeedSummary.summarize(matrices, reference: args.string("reference")) } catch let error as SpecError {
+            throw UsageError("\(error)")
+        }
         let out = URL(fileURLWithPath: outPath)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) && !isFolder.boolValue {
+            throw UsageError("--out \(outPath) is a file; name a folder")
+        }
         try summary.write(to: out)
         print(summary.report)
         print("summary in \(out.path): summary.json, summary.md")

@@ -52,9 +52,9 @@ enum BlackBoxCommand {
             throw UsageError("--attack must be one of \(BlackBoxRun.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let surrogateNames = args.list("surrogates", default: [])
-        if (kind == .simbaODS || kind == .boundaryODS) && surrogateNames.isEmpty {
-            throw UsageError("\(kind.rawValue) needs --surrogates")
-        }
+        let ods = kind == .simbaODS || kind == .boundaryODS
+        if ods && surrogateNames.isEmpty { throw UsageError("\(kind.rawValue) needs --surrogates") }
+        if !ods && !surrogateNames.isEmpty { throw UsageError("\(kind.rawValue) uses no surrogates; drop --surrogates") }
         if surrogateNames.contains(targetName) { throw UsageError("the target cannot be one of its own surrogates") }
         let budget = try args.int("budget", default: 10_000), n = try args.int("n", default: 100)
         let batch = try args.int("batch", default: 100), seed = try args.seed()
@@ -62,7 +62,11 @@ enum BlackBoxCommand {
         let store = ModelStore(args)
         let target = try store.load(targetName)
         let surrogates = try surrogateNames.map(store.load)
-        var test = try DataSplits.test(args, models: store.directory, for: [target] + surrogates)
+        if let same = surrogates.first(where: { $0.name == target.name }) {
+            throw UsageError("the target cannot be one of its own surrogates (\(same.name))")
+        }
+        let split = try DataSplits.test(args, models: store.directory, for: [target] + surrogates)
+        var test = split
         if args.flag("only-correct") {
             let predictions = target.predict(test.images).argmaxLastAxis()
             test = test.subset(Array((0..<test.count).filter { predictions[$0] == test.labels[$0] }.prefix(n)))
@@ -88,7 +92,7 @@ enum BlackBoxCommand {
             resume = saved
         }
         var checkpointError: (any Error)?
-        let result = BlackBoxRun.evaluate(target: target, surrogates: surrogates, kind: kind, data: test, budget: budget,
+        let result = BlackBoxRun.evaluate(target: target, surrogates: surrogates, kind: kind, data: test, startPool: split, budget: budget,
                                           targeted: args.flag("targeted"), batchSize: batch, seed: seed, resume: resume,
                                           checkpoint: { soFar in
                                               guard let partial, checkpointError == nil else { return }

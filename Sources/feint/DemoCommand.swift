@@ -32,7 +32,7 @@ enum DemoCommand {
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let n = try args.int("n", default: 200)
         let eps = Float(try args.double("eps", default: 16.0 / 255))
-        guard n >= 1, eps > 0 else { throw UsageError("--n must be ≥ 1 and --eps > 0") }
+        guard n >= 1, eps > 0, eps <= 1 else { throw UsageError("--n must be ≥ 1 and --eps in (0, 1]") }
         let dir = args.string("models").map { URL(fileURLWithPath: $0) } ?? ZooManifest.defaultDirectory()
         let manifest = try ZooManifest.load(from: dir)
         // The demo's data are the bundled Fashion-MNIST images: models of other data sets sit out.
@@ -46,7 +46,14 @@ enum DemoCommand {
         }
         let attacks = ["ens", "svre", "adaea", "smer", "namea"].map { TransferAttackSpec(name: $0, eps: eps) }
         let spec = BenchSpec(name: "demo", images: n, batch: 50, seed: 0, surrogates: surrogates, targets: targets, attacks: attacks)
+        let load = ModelStore(args).load
+        let data = try IDX.fashionMNIST(split: .test, directory: DataSplits.bundledFashionMNIST(models: dir))
+        guard n <= data.count else { throw UsageError("--n \(n): the bundled test split has \(data.count) images") }
         let out = URL(fileURLWithPath: args.string("out") ?? "feint-demo")
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) && !isFolder.boolValue {
+            throw UsageError("--out \(out.path) is a file; name a folder")
+        }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
         if !files.isEmpty {
             // Only an earlier demo's folder is reused; its shard is stale if the settings changed.
@@ -60,8 +67,6 @@ enum DemoCommand {
         }
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try spec.canonicalJSON().write(to: out.appendingPathComponent("spec.json"), options: .atomic)
-        let load = ModelStore(args).load
-        let data = try IDX.fashionMNIST(split: .test, directory: DataSplits.bundledFashionMNIST(models: dir))
         print("Feint demo: \(attacks.count) transfer attacks, ε = \(String(format: "%.4f", eps)), \(n) Fashion-MNIST test images")
         print("surrogates (white-box): \(surrogates.joined(separator: ", "))")
         print("held-out targets: \(targets.joined(separator: ", "))\n")

@@ -51,8 +51,10 @@ enum PerfCommand {
         guard threads >= 1 else { throw UsageError("--threads must be at least 1") }
         Parallel.threads = threads
         let seconds = try args.double("seconds", default: 3)
+        guard seconds > 0 else { throw UsageError("--seconds must be > 0") }
         let json = args.flag("json")
         let kinds = Set(args.list("steps", default: ["attack", "train", "gemm"]))
+        guard !kinds.isEmpty else { throw UsageError("--steps names nothing to measure (attack, train, gemm)") }
         for k in kinds where !["attack", "train", "gemm"].contains(k) {
             throw UsageError("unknown step '\(k)' (choose from attack, train, gemm)")
         }

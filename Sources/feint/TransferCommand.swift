@@ -40,6 +40,7 @@ enum TransferCommand {
         let names = args.list("attack", default: [])
         guard !names.isEmpty else { throw UsageError("--attack is required (\(attackNames.joined(separator: ", ")))") }
         for a in names where !attackNames.contains(a) { throw UsageError("unknown attack '\(a)' (\(attackNames.joined(separator: ", ")))") }
+        guard Set(names).count == names.count else { throw UsageError("--attack names an attack twice") }
         let surrogateNames = args.list("surrogates", default: []), targetNames = args.list("targets", default: [])
         guard !surrogateNames.isEmpty, !targetNames.isEmpty else { throw UsageError("--surrogates and --targets are required") }
         let eps = Float(try args.double("eps", default: 8.0 / 255))
@@ -57,6 +58,10 @@ enum TransferCommand {
         }
         let store = ModelStore(args)
         let surrogates = try surrogateNames.map(store.load), targets = try targetNames.map(store.load)
+        let all = (surrogates + targets).map(\.name)
+        if let twice = all.first(where: { n in all.filter { $0 == n }.count > 1 }) {
+            throw UsageError("\(twice) is named twice in --surrogates/--targets (surrogates get their white-box columns anyway)")
+        }
         let data = try DataSplits.test(args, models: store.directory, for: surrogates + targets).prefix(n)
         let matrix = TransferMatrix.evaluate(attacks: attacks, surrogates: surrogates, targets: targets, data: data,
                                              batchSize: batch, seed: seed) { attack, done, total in

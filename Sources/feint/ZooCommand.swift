@@ -94,7 +94,8 @@ enum ZooCommand {
     static func describe(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: [], flagOptions: [])
         guard args.positional.count == 1 else { throw UsageError("name one catalogued model") }
-        let entry = try Catalog.entry(args.positional[0])
+        let entry: CatalogEntry
+        do { entry = try Catalog.entry(args.positional[0]) } catch { throw UsageError("\(error)") }
         let model = try Model(name: entry.name, spec: entry.spec)
         print("| tensor | shape |\n|---|---|")
         for (name, v) in model.stateDict { print("| `\(name)` | \(v.shape) |") }

@@ -199,4 +199,78 @@ struct BadInputTests {
         let before = try Data(contentsOf: repo.appendingPathComponent("Models/zoo.json"))
         #expect(try Data(contentsOf: zoo.appendingPathComponent("zoo.json")) == before)
     }
+
+    @Test func aModelOrAttackNamedTwiceIsRefused() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let twice = try feint(["transfer", "--attack", "ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg,fmnist-vgg", "--n", "2"])
+        #expect(twice.code == 2 && twice.err.contains("named twice"), "\(twice.err)")
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let byPath = try feint(["blackbox", "--target", "fmnist-lenet5", "--attack", "simba-ods", "--n", "1", "--budget", "10",
+                                "--surrogates", repo.appendingPathComponent("Models/fmnist-lenet5.safetensors").path])
+        #expect(byPath.code == 2 && byPath.err.contains("its own surrogates"), "\(byPath.err)")
+        let spec = s.root.appendingPathComponent("twice.json")
+        try Data(#"{"name": "t", "images": 4, "surrogates": ["fmnist-lenet5"], "targets": ["fmnist-vgg", "fmnist-vgg"], "attacks": [{"name": "ens", "eps": 0.05}]}"#.utf8)
+            .write(to: spec)
+        let bench = try feint(["bench", "run", spec.path, "--out", s.root.appendingPathComponent("run").path])
+        #expect(bench.code != 0 && bench.err.contains("named twice"), "\(bench.err)")
+        #expect(try feint(["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--surrogates", "fmnist-vgg"]).code == 2)
+    }
+
+    @Test func benchFoldersHoldOneRunEach() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        func spec(_ eps: Double) throws -> String {
+            let url = s.root.appendingPathComponent("spec-\(eps).json")
+            try Data(#"{"name": "t", "images": 4, "batch": 2, "surrogates": ["fmnist-lenet5"], "targets": [], "attacks": [{"name": "i-fgsm", "eps": \#(eps), "steps": 1}]}"#.utf8)
+                .write(to: url)
+            return url.path
+        }
+        let (a, b, c) = (s.root.appendingPathComponent("a").path, s.root.appendingPathComponent("b").path, s.root.appendingPathComponent("c").path)
+        #expect(try feint(["bench", "run", try spec(0.05), "--shard", "0/2", "--out", a]).code == 0)
+        #expect(try feint(["bench", "run", try spec(0.05), "--seed", "7", "--shard", "1/2", "--out", b]).code == 0)
+        let mixed = try feint(["bench", "merge", a, b, "--out", c])
+        #expect(mixed.code == 2 && mixed.err.contains("another spec or seed"), "\(mixed.err)")
+        // An unsharded run in a folder of halves is refused before any work.
+        let whole = try feint(["bench", "run", try spec(0.05), "--out", a])
+        #expect(whole.code == 2 && whole.err.contains("another split"), "\(whole.err)")
+        // Runs at another ε are not seeds of one spec.
+        #expect(try feint(["bench", "run", try spec(0.05), "--shard", "1/2", "--out", a]).code == 0)
+        #expect(try feint(["bench", "merge", a]).code == 0)
+        #expect(try feint(["bench", "run", try spec(0.1), "--seed", "1", "--out", c]).code == 0)
+        let summary = try feint(["bench", "summarize", a, c, "--out", s.root.appendingPathComponent("sum").path])
+        #expect(summary.code == 2 && summary.err.contains("different specs"), "\(summary.err)")
+        // Merging into another run's folder would overwrite its results.
+        let over = try feint(["bench", "merge", a, "--out", c])
+        #expect(over.code == 2 && over.err.contains("another spec"), "\(over.err)")
+    }
+
+    @Test func resumingWithOtherSettingsIsRefused() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("resume", ["a.png", "b.png"])
+        #expect(try s.attack(input, ["--labels", "predicted", "--eps", "0.05"]).code == 0)
+        let other = try s.attack(input, ["--labels", "predicted", "--eps", "0.1", "--resume"])
+        #expect(other.code == 2 && other.err.contains("other settings"), "\(other.err)")
+        #expect(try s.attack(input, ["--labels", "predicted", "--eps", "0.05", "--resume"]).code == 0)
+    }
+
+    @Test func targetedBoundaryStartsFromTheWholeTestSplit() throws {
+        // Image 0 is an ankle boot; its target class first appears after the first image.
+        let r = try feint(["blackbox", "--target", "fmnist-lenet5", "--attack", "boundary", "--targeted", "--n", "1", "--budget", "20", "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        let result = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(result["successRate"] as? Double == 1)
+    }
+
+    @Test func demoValidatesBeforeTouchingItsFolder() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let out = s.root.appendingPathComponent("demo")
+        for bad in [["--eps", "2"], ["--n", "100000"]] {
+            let r = try feint(["demo", "--out", out.path] + bad)
+            #expect(r.code == 2, "\(bad): \(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
 }

@@ -66,6 +66,29 @@ struct DataTests {
         #expect(folder.problems.count == 2)
     }
 
+    @Test func symbolicLinksAreFollowed() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("feint-links-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? fm.removeItem(at: dir) }
+        for c in ["real/cat", "set/dog"] { try fm.createDirectory(at: dir.appendingPathComponent(c), withIntermediateDirectories: true) }
+        try ImageCodec.writePNG(Tensor(zeros: [1, 2, 2]), to: dir.appendingPathComponent("real/cat/a.png"))
+        try ImageCodec.writePNG(Tensor(zeros: [1, 2, 2]), to: dir.appendingPathComponent("set/dog/b.png"))
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("set/cat"), withDestinationURL: dir.appendingPathComponent("real/cat"))
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("set/dog/loop"), withDestinationURL: dir.appendingPathComponent("set"))
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("set/dog/gone.png"), withDestinationURL: dir.appendingPathComponent("nowhere.png"))
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("link"), withDestinationURL: dir.appendingPathComponent("set"))
+        let folder = try ImageFolder(root: dir.appendingPathComponent("link"))
+        #expect(folder.entries.map(\.path) == ["cat/a.png", "dog/b.png"])   // the loop back to set/ is listed once
+        #expect(folder.entries.map(\.label) == [0, 1])
+        #expect(folder.problems.map(\.problem) == ["is a broken link"])
+    }
+
+    @Test func csvFieldsMayBeQuoted() {
+        #expect(ImageFolder.csvFields(#"a.png, Coat ,3"#) == ["a.png", "Coat", "3"])
+        #expect(ImageFolder.csvFields(#""cat,2.jpg",cat"#) == ["cat,2.jpg", "cat"])
+        #expect(ImageFolder.csvFields(#""say ""hi"".png" ,1,"#) == [#"say "hi".png"#, "1", ""])
+    }
+
     @Test func cifarJPEGDecodes() throws {
         let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
         try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")

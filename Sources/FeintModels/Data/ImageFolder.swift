@@ -102,25 +102,57 @@ public struct ImageFolder {
         return paths
     }
 
-    /// Image files below `root`, as sorted relative paths; folders that cannot be read are
-    /// added to `problems` and skipped.
+    /// Image files below `root`, as sorted relative paths, following symbolic links (to files and
+    /// folders; a folder reached twice is listed once). Hidden files and folders are skipped;
+    /// folders that cannot be read and broken links are added to `problems`.
     static func listImages(_ root: URL, problems: inout [DataError]) throws -> [String] {
-        nonisolated(unsafe) var failures: [DataError] = []
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
-                                                          options: [.skipsHiddenFiles], errorHandler: { url, error in
-            failures.append(DataError(path: url.path, "cannot be read (\(error.localizedDescription))"))
-            return true
-        }) else {
-            throw DataError(path: root.path, "cannot be listed")
+        let fm = FileManager.default
+        var out: [String] = [], visited: Set<String> = []
+        func walk(_ dir: URL, _ prefix: String) {
+            guard visited.insert(dir.resolvingSymlinksInPath().path).inserted else { return }
+            let names: [String]
+            do { names = try fm.contentsOfDirectory(atPath: dir.path) } catch {
+                problems.append(DataError(path: dir.path, "cannot be read (\(error.localizedDescription))"))
+                return
+            }
+            for name in names where !name.hasPrefix(".") {
+                let url = dir.appendingPathComponent(name)
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else {
+                    problems.append(DataError(path: url.path, "is a broken link"))
+                    continue
+                }
+                if isDir.boolValue { walk(url, prefix + name + "/") } else if imageExtensions.contains(url.pathExtension.lowercased()) {
+                    out.append(prefix + name)
+                }
+            }
         }
-        defer { problems += failures }
-        let base = root.standardizedFileURL.path
-        var out: [String] = []
-        for case let url as URL in walker where imageExtensions.contains(url.pathExtension.lowercased()) {
-            let full = url.standardizedFileURL.path
-            out.append(full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : url.lastPathComponent)
-        }
+        walk(root, "")
         return out.sorted()
+    }
+
+    /// The fields of one CSV line: commas separate, double quotes enclose a field that holds
+    /// commas or quotes (a quote inside is doubled), surrounding spaces are trimmed.
+    public static func csvFields(_ line: Substring) -> [String] {
+        var fields: [String] = [], field = "", quoted = false, wasQuoted = false
+        var chars = line.makeIterator()
+        while let c = chars.next() {
+            if quoted {
+                if c == "\"" {
+                    // A doubled quote is a literal one; a single quote ends the quoted part.
+                    var lookahead = chars
+                    if lookahead.next() == "\"" { field.append("\""); chars = lookahead } else { quoted = false }
+                } else { field.append(c) }
+            } else if c == "\"" && field.trimmingCharacters(in: .whitespaces).isEmpty {
+                quoted = true; wasQuoted = true; field = ""
+            } else if c == "," {
+                fields.append(wasQuoted ? field : field.trimmingCharacters(in: .whitespaces)); field = ""; wasQuoted = false
+            } else if !(wasQuoted && c == " ") {
+                field.append(c)
+            }
+        }
+        fields.append(wasQuoted ? field : field.trimmingCharacters(in: .whitespaces))
+        return fields
     }
 
     private mutating func readCSV(_ url: URL, files: [String], fixedClasses: Bool) throws {
@@ -130,7 +162,7 @@ public struct ImageFolder {
         let images = Set(files)
         var names = classNames, listed: Set<String> = []
         for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = Self.csvFields(line)
             if number == 0 && fields.first?.lowercased() == "filename" { continue }
             guard fields.count >= 2 && fields.count <= 3 && !fields[0].isEmpty else {
                 problems.append(DataError(path: url.path, "line \(number + 1): expected filename,label[,target]"))
@@ -140,7 +172,10 @@ public struct ImageFolder {
                 problems.append(DataError(path: fields[0], "listed in \(url.lastPathComponent) line \(number + 1) but no such image"))
                 continue
             }
-            listed.insert(fields[0])
+            guard listed.insert(fields[0]).inserted else {
+                problems.append(DataError(path: fields[0], "listed twice in \(url.lastPathComponent) (again on line \(number + 1))"))
+                continue
+            }
             // A class index, or a name: one of the fixed classes, or a new one appended.
             func classIndex(_ s: String) -> Int? {
                 if let i = Int(s) { return i >= 0 ? i : nil }
