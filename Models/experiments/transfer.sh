@@ -27,7 +27,7 @@ for seed in $seeds; do
         name="$(basename "$spec" .json)"
         dir="$out/$name/seed-$seed"
         for k in $(seq 0 9); do
-            "$feint" bench run "$spec" --seed "$seed" --shard "$k/10" --out "$dir" --resume "${data[@]}"
+            "$feint" bench run "$spec" --seed "$seed" --shard "$k/10" --out "$dir" --resume ${data[@]+"${data[@]}"}
         done
         "$feint" bench merge "$dir" > /dev/null
     done
@@ -38,6 +38,7 @@ for spec in ${specs[*]}; do
     for dir in "$out/$name"/seed-*; do
         if [[ -f "$dir/results.json" ]]; then runs+=("$dir"); fi
     done
+    if (( ${#runs[@]} == 0 )); then echo "$out/$name: no finished seed"; continue; fi
     "$feint" bench summarize "${runs[@]}" --out "$out/$name" --reference namea > /dev/null
     if grep -q '"di-namea"' "$spec"; then
         "$feint" bench summarize "${runs[@]}" --out "$out/$name-di" --reference di-namea > /dev/null

@@ -33,8 +33,10 @@ public struct BenchSpec: Codable, Sendable {
         guard (1...100_000_000).contains(images), (1...100_000).contains(batch), !surrogates.isEmpty, !attacks.isEmpty else {
             throw SpecError("a spec needs images in 1...100000000, batch in 1...100000, at least one surrogate and one attack")
         }
-        let models = surrogates + targets, titles = attacks.map(\.title)
-        if let twice = models.first(where: { m in models.filter { $0 == m }.count > 1 }) { throw SpecError("model \(twice) is named twice") }
+        let models = modelNames, titles = attacks.map(\.title)
+        if let twice = models.first(where: { m in models.filter { $0 == m }.count > 1 }) {
+            throw SpecError("model \(twice) is named twice (by name or by a file of that name)")
+        }
         if let twice = titles.first(where: { t in titles.filter { $0 == t }.count > 1 }) {
             throw SpecError("two attacks are titled \(twice); give one a \"label\"")
         }
@@ -61,7 +63,13 @@ public struct BenchSpec: Codable, Sendable {
     /// Whether `other` describes the same run (same data, models, attacks and seed).
     public func sameRun(as other: BenchSpec) throws -> Bool { try canonicalJSON() == other.canonicalJSON() }
 
+    /// The surrogates' and targets' names as the loaded models carry them (a `.safetensors`
+    /// path gives its file name without the extension).
+    public var modelNames: [String] {
+        (surrogates + targets).map { $0.hasSuffix(".safetensors") ? URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent : $0 }
+    }
 
+    /// Number of batches, the unit of sharding.
     public var batches: Int { (images + batch - 1) / batch }
 
     /// Batches of shard k of n (contiguous, as even as possible).
@@ -73,10 +81,15 @@ public enum Benchmark {
     /// File name of a shard's raw result.
     public static func shardFile(_ k: Int, _ n: Int) -> String { "shard-\(k)-of-\(n).json" }
 
+    /// The shard files in `directory`, sorted.
+    public static func shardFiles(in directory: URL) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasPrefix("shard-") && $0.hasSuffix(".json") }.sorted()
+    }
+
     /// The shard files of another split into N already in `directory` (a run is split one way).
     public static func otherSplits(in directory: URL, than n: Int) -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasPrefix("shard-") && $0.hasSuffix(".json") && !$0.hasSuffix("-of-\(n).json") }.sorted()
+        shardFiles(in: directory).filter { !$0.hasSuffix("-of-\(n).json") }
     }
 
     /// Runs shard k of n and writes it to `directory` atomically; with `resume`, an existing shard
@@ -128,9 +141,15 @@ public enum Benchmark {
         guard splits.count == 1 else {
             throw SpecError("the shards come from different splits (\(splits.sorted().map { "shard-K\($0)" }.joined(separator: ", "))); merge the shards of one")
         }
-        let models = spec.surrogates + spec.targets.filter { !spec.surrogates.contains($0) }
-        for r in runs where r.attacks.map(\.title) != spec.attacks.map(\.title) || r.models.map(\.name) != models {
-            throw SpecError("a shard (from image \(r.firstImage)) holds other attacks or models than the spec")
+        for r in runs {
+            guard r.attacks.map(\.title) == spec.attacks.map(\.title) else {
+                throw SpecError("the shard from image \(r.firstImage) holds the attacks \(r.attacks.map(\.title).joined(separator: ", ")), "
+                                + "the spec \(spec.attacks.map(\.title).joined(separator: ", "))")
+            }
+            guard r.models.map(\.name) == spec.modelNames else {
+                throw SpecError("the shard from image \(r.firstImage) holds the models \(r.models.map(\.name).joined(separator: ", ")), "
+                                + "the spec \(spec.modelNames.joined(separator: ", "))")
+            }
         }
         var covered = [Bool](repeating: false, count: spec.images)
         for r in runs {

@@ -44,6 +44,7 @@ public enum FolderAttack {
     /// What makes a run: written to `settings.json` in the output folder before any image, so that
     /// `resume` can refuse to mix two settings in one folder.
     public struct RunSettings: Codable, Equatable, Sendable {
+        public var input: String
         public var model: String
         public var attack: String
         public var settings: [String: String]
@@ -73,14 +74,14 @@ public enum FolderAttack {
         try checkFolders(input: folder.root, output: output)
         let outputs = try folder.pngOutputPaths()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let run = RunSettings(model: model.name, attack: attackName, settings: settings, seed: seed, batch: batchSize,
+        let run = RunSettings(input: folder.root.standardizedFileURL.resolvingSymlinksInPath().path, model: model.name, attack: attackName, settings: settings, seed: seed, batch: batchSize,
                               labels: labels.rawValue, resize: resize)
         let settingsFile = output.appendingPathComponent("settings.json")
         if resume, let data = try? Data(contentsOf: settingsFile), let earlier = try? JSONDecoder().decode(RunSettings.self, from: data),
            earlier != run {
-            throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model), "
+            throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model) of \(earlier.input), "
                             + "\(earlier.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
-                            + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels)); resume with those, or choose another output folder")
+                            + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")); resume with those, or choose another output folder")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

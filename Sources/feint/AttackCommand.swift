@@ -116,6 +116,8 @@ enum AttackCommand {
         }
 
         var settings = ["eps": "\(eps)", "steps": "\(steps)", "restarts": "\(restarts)"]
+        if attackName == "fgsm" { settings = ["eps": "\(eps)"] }
+        if isTransfer { settings["restarts"] = nil }
         if isBlack { settings = ["budget": "\(budget)"] }
         if !surrogates.isEmpty { settings["surrogates"] = surrogates.map(\.name).joined(separator: ",") }
         let attack: FolderAttack.Attack

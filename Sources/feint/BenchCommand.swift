@@ -81,7 +81,9 @@ enum BenchCommand {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let specCopy = out.appendingPathComponent("spec.json")
         if FileManager.default.fileExists(atPath: specCopy.path) {
-            guard let existing = try? BenchSpec.load(specCopy), try existing.sameRun(as: spec) else {
+            let existing: BenchSpec
+            do { existing = try BenchSpec.load(specCopy) } catch { throw UsageError("\(error); choose another --out") }
+            guard try existing.sameRun(as: spec) else {
                 throw UsageError("\(out.path) holds a different spec; choose another --out")
             }
         } else {
@@ -135,8 +137,11 @@ enum BenchCommand {
         // Another folder than the runs' own: its spec.json must be this run's, or it must be free.
         if !dirs.contains(where: { $0.standardizedFileURL == out.standardizedFileURL }) {
             let existing = out.appendingPathComponent("spec.json")
-            if FileManager.default.fileExists(atPath: existing.path) {
-                guard try BenchSpec.load(existing).sameRun(as: spec) || args.flag("force") else {
+            if !Benchmark.shardFiles(in: out).isEmpty {
+                throw UsageError("\(out.path) holds shards of a run; merge them there, or choose another --out")
+            }
+            if FileManager.default.fileExists(atPath: existing.path) && !args.flag("force") {
+                guard try BenchSpec.load(existing).sameRun(as: spec) else {
                     throw UsageError("\(out.path) holds the results of another spec; choose another --out (or --force)")
                 }
             } else {

@@ -66,6 +66,9 @@ enum BlackBoxCommand {
             throw UsageError("the target cannot be one of its own surrogates (\(same.name))")
         }
         let split = try DataSplits.test(args, models: store.directory, for: [target] + surrogates)
+        if args.flag("targeted"), let missing = (0..<target.spec.classNames.count).first(where: { !split.labels.contains($0) }) {
+            throw UsageError("--targeted starts each image from a test image of its target class; the data hold none of class \(missing)")
+        }
         var test = split
         if args.flag("only-correct") {
             let predictions = target.predict(test.images).argmaxLastAxis()

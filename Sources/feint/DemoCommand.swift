@@ -54,7 +54,7 @@ enum DemoCommand {
         if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) && !isFolder.boolValue {
             throw UsageError("--out \(out.path) is a file; name a folder")
         }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { !$0.hasPrefix(".") }
         if !files.isEmpty {
             // Only an earlier demo's folder is reused; its shard is stale if the settings changed.
             let earlier = try? BenchSpec.load(out.appendingPathComponent("spec.json"))

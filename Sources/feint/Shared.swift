@@ -71,7 +71,7 @@ func requireFreeOutput(_ args: Arguments) throws {
 /// Refuses, before any work is done, an output folder that already holds files, unless --force
 /// allows replacing them or (for commands that can) --resume continues the run there.
 func requireFreeFolder(_ folder: URL, _ args: Arguments, canResume: Bool = false) throws {
-    let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
     guard !files.isEmpty, !args.flag("force"), !(canResume && args.flag("resume")) else { return }
     let some = files.sorted().prefix(3).joined(separator: ", ") + (files.count > 3 ? ", …" : "")
     throw UsageError("\(folder.path) already holds files (\(some)); choose another folder, pass --force to write over them"

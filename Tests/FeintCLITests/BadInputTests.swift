@@ -66,7 +66,8 @@ struct BadInputTests {
     func badNumbersAndPathsAreUsageErrors(arguments: [String]) throws {
         let r = try feint(arguments)
         #expect(r.code == 2, "\(arguments.joined(separator: " ")): exit \(r.code)\n\(r.err)")
-        #expect(!r.err.contains("Fatal error") && r.err.contains("feint"))
+        // Refused for the bad value itself, not for a missing model or data.
+        #expect(!r.err.contains("Fatal error") && r.err.contains("feint") && !r.err.contains("no model"), "\(r.err)")
     }
 
     @Test func helpOfHelp() throws {
@@ -101,7 +102,8 @@ struct BadInputTests {
         // The demo leaves a folder alone that no earlier demo wrote.
         let demo = try feint(["demo", "--n", "1", "--out", out.path])
         #expect(demo.code == 2 && demo.err.contains("no earlier demo"), "\(demo.err)")
-        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.json").path))
+        let after = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(!after.contains("spec.json") && !after.contains { $0.hasPrefix("shard-") }, "\(after)")
     }
 
     @Test func classFoldersAreMatchedToTheModelsClassNames() throws {
@@ -198,6 +200,12 @@ struct BadInputTests {
         #expect(r.code == 2 && r.err.contains("already has a recorded robust accuracy"), "\(r.err)")
         let before = try Data(contentsOf: repo.appendingPathComponent("Models/zoo.json"))
         #expect(try Data(contentsOf: zoo.appendingPathComponent("zoo.json")) == before)
+        let forced = try feint(["robust", "--model", "fmnist-smallcnn-at", "--attack", "fgsm", "--n", "2", "--record", "--force", "--models", zoo.path,
+                                "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
+        #expect(forced.code == 0, "\(forced.err)")
+        let zooJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: zoo.appendingPathComponent("zoo.json"))) as! [String: Any]
+        let record = (zooJSON["models"] as! [[String: Any]]).first { $0["name"] as? String == "fmnist-smallcnn-at" }!
+        #expect((record["robust"] as? [String: Any])?["images"] as? Int == 2)
     }
 
     @Test func aModelOrAttackNamedTwiceIsRefused() throws {
@@ -215,6 +223,12 @@ struct BadInputTests {
         let bench = try feint(["bench", "run", spec.path, "--out", s.root.appendingPathComponent("run").path])
         #expect(bench.code != 0 && bench.err.contains("named twice"), "\(bench.err)")
         #expect(try feint(["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--surrogates", "fmnist-vgg"]).code == 2)
+        let attackTwice = try feint(["transfer", "--attack", "ens,ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg"])
+        #expect(attackTwice.code == 2 && attackTwice.err.contains("attack twice"), "\(attackTwice.err)")
+        try Data(#"{"name": "t", "images": 4, "surrogates": ["fmnist-lenet5"], "targets": [], "attacks": [{"name": "ens", "eps": 0.05}, {"name": "ens", "eps": 0.1}]}"#.utf8)
+            .write(to: spec)
+        let titles = try feint(["bench", "run", spec.path, "--out", s.root.appendingPathComponent("run2").path])
+        #expect(titles.code != 0 && titles.err.contains("titled ens"), "\(titles.err)")
     }
 
     @Test func benchFoldersHoldOneRunEach() throws {
@@ -242,7 +256,8 @@ struct BadInputTests {
         #expect(summary.code == 2 && summary.err.contains("different specs"), "\(summary.err)")
         // Merging into another run's folder would overwrite its results.
         let over = try feint(["bench", "merge", a, "--out", c])
-        #expect(over.code == 2 && over.err.contains("another spec"), "\(over.err)")
+        #expect(over.code == 2 && over.err.contains("choose another --out"), "\(over.err)")
+        #expect(try feint(["bench", "merge", a, "--out", c, "--force"]).code == 2)   // its shards would stay beside another spec
     }
 
     @Test func resumingWithOtherSettingsIsRefused() throws {

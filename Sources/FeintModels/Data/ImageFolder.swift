@@ -73,18 +73,21 @@ public struct ImageFolder {
     }
 
     /// The class index of each subfolder. Without known classes: the sorted folder names. With
-    /// them: every folder named after a class (case-insensitively) or by its index; or, when no
-    /// folder is, and there are as many folders as classes, the sorted folder names.
+    /// them: every folder named after a class or by its index; or, when no folder is, and there
+    /// are as many folders as classes, the sorted folder names. Names match ignoring case and
+    /// everything but letters and digits (`T-shirt_top/` is the class "T-shirt/top").
     static func folderClasses(_ folders: [String], known: [String]?, root: URL) throws -> [String: Int] {
         guard let known else { return Dictionary(uniqueKeysWithValues: folders.enumerated().map { ($1, $0) }) }
-        let matched = folders.map { f in known.firstIndex { $0.lowercased() == f.lowercased() } ?? Int(f).flatMap { known.indices.contains($0) ? $0 : nil } }
+        func key(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        let matched = folders.map { f in known.firstIndex { key($0) == key(f) } ?? Int(f).flatMap { known.indices.contains($0) ? $0 : nil } }
         if matched.allSatisfy({ $0 != nil }) { return Dictionary(uniqueKeysWithValues: zip(folders, matched.map { $0! })) }
         if matched.allSatisfy({ $0 == nil }) && folders.count == known.count {
             return Dictionary(uniqueKeysWithValues: folders.enumerated().map { ($1, $0) })
         }
         let strangers = zip(folders, matched).filter { $0.1 == nil }.map(\.0)
         throw DataError(path: root.path, "class folders \(strangers.joined(separator: ", ")) are not classes of the model "
-                        + "(\(known.joined(separator: ", "))): name each folder after its class or give a labels CSV")
+                        + "(\(known.joined(separator: ", "))): name each folder after its class or its index 0…\(known.count - 1), "
+                        + "give a labels CSV, or --labels predicted")
     }
 
     /// Each entry's output path: its relative path with the extension replaced by `.png`.
@@ -115,11 +118,11 @@ public struct ImageFolder {
                 problems.append(DataError(path: dir.path, "cannot be read (\(error.localizedDescription))"))
                 return
             }
-            for name in names where !name.hasPrefix(".") {
+            for name in names.sorted() where !name.hasPrefix(".") {
                 let url = dir.appendingPathComponent(name)
                 var isDir: ObjCBool = false
                 guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else {
-                    problems.append(DataError(path: url.path, "is a broken link"))
+                    if imageExtensions.contains(url.pathExtension.lowercased()) { problems.append(DataError(path: url.path, "is a broken link")) }
                     continue
                 }
                 if isDir.boolValue { walk(url, prefix + name + "/") } else if imageExtensions.contains(url.pathExtension.lowercased()) {
