@@ -48,6 +48,12 @@ struct CIFAR10Tests {
         let changed = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
         #expect(changed.count == 6)   // 4 airplanes (one overwritten), the cat and the truck
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).count == 2)
+        // A file edited in place (same path and size, a new modification time) gets one too.
+        let airplanes = root.appendingPathComponent("test/airplane")
+        let file = airplanes.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: airplanes.path).sorted()[0]).path
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: file)
+        _ = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).count == 3)
     }
 
     @Test func corruptCachesAndEmptyFoldersAreRefused() throws {

@@ -5,8 +5,9 @@ import Foundation
 /// airplane … truck, as the JPEG copy beside the project is laid out).
 ///
 /// The first load of a split decodes every file and caches the 8-bit pixels in
-/// `<cache>/cifar10-<split>-<key>.u8`, where key is a digest of the listing (relative paths and
-/// file sizes), so a changed folder gets a fresh cache; later loads read the cache only.
+/// `<cache>/cifar10-<split>-<key>.u8`, where key is a digest of the listing (relative paths, file
+/// sizes and modification times), so a changed folder or file gets a fresh cache; later loads
+/// read the cache only.
 /// Cache layout: magic "FEINTU8\n", then n, c, h, w as UInt32 little-endian, n label bytes, and
 /// n·c·h·w pixel bytes (NCHW). Pixels come back as Float in [0, 1] (value / 255, exact).
 public enum CIFAR10 {
@@ -32,8 +33,10 @@ public enum CIFAR10 {
         }
         var listing = ""
         for e in labelled {
-            let size = (try? FileManager.default.attributesOfItem(atPath: folder.root.appendingPathComponent(e.path).path)[.size] as? Int) ?? -1
-            listing += "\(e.path)\t\(size)\n"
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.root.appendingPathComponent(e.path).path)
+            let size = attributes?[.size] as? Int ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            listing += "\(e.path)\t\(size)\t\(modified)\n"
         }
         let key = String(SHA256.hex(Array(listing.utf8)).prefix(16))
         let cache = cacheDirectory.appendingPathComponent("cifar10-\(split)-\(key).u8")
