@@ -12,7 +12,9 @@ Matching accuracies mean names, layouts and the order of operations agree.
 
 With `--epoch-timing [THREADS]` it instead times one training epoch of SmallCNN with Feint's
 recipe (55 000 images, batch 128, SGD momentum 0.9, weight decay 5e-4, random crop after 2-pixel
-padding), to set beside `feint zoo train fmnist-smallcnn --epochs 1` on the same machine.
+padding), to set beside `feint zoo train fmnist-smallcnn --epochs 1` on the same machine. With
+`--step-timing SPEC.json [THREADS] [SECONDS]` it times training steps of any catalogued
+architecture (`feint zoo describe NAME --spec > SPEC.json`) on a random batch of 128.
 """
 import gzip, json, os, sys
 import numpy as np
@@ -250,9 +252,33 @@ def test_split(root, dataset, classes):
     return images, torch.tensor(idx(f"{root}/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz").astype(np.int64))
 
 
+def step_timing(spec_file, threads, seconds):
+    """Training steps per second of any zoo architecture on a fixed random batch of 128 (SGD,
+    momentum 0.9): PyTorch's bare step, to set beside `feint zoo train NAME`'s img/s, which also
+    covers Feint's data pipeline and augmentation."""
+    import time
+    torch.set_num_threads(threads)
+    spec = json.load(open(spec_file))
+    model = build(spec).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand([128] + spec["inputShape"], generator=g)
+    y = torch.randint(0, len(spec["classNames"]), (128,), generator=g)
+    def step():
+        opt.zero_grad(); F.cross_entropy(model(x), y).backward(); opt.step()
+    for _ in range(3): step()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step(); steps += 1
+    rate = steps * 128 / (time.perf_counter() - start)
+    print(f"torch {torch.__version__} threads={threads}: {spec['architecture']} {spec['inputShape']} training step, batch 128: {rate:.0f} img/s")
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--epoch-timing":
         return epoch_timing(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+    if len(sys.argv) > 2 and sys.argv[1] == "--step-timing":
+        return step_timing(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1, float(sys.argv[4]) if len(sys.argv) > 4 else 30)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     splits = {}
     recorded = {m["name"]: m for m in json.load(open(f"{root}/Models/zoo.json"))["models"]}

@@ -9,13 +9,14 @@ enum ZooCommand {
     Usage:
       feint zoo list [--json] [--models DIR]
       feint zoo eval NAME... [--json] [--models DIR] [--data DIR]
-      feint zoo describe NAME
+      feint zoo describe NAME [--spec]
       feint zoo train NAME [--epochs N] [--lr X] [--batch B] [--seed S] [--data DIR]
                            [--checkpoint FILE] [--resume] [--output FILE] [--force] [--models DIR]
 
     list   the zoo: every catalogued model, with its recorded test accuracy when trained.
     describe  the tensors of a catalogued architecture (PyTorch state_dict names and shapes) as
-           a Markdown table.
+           a Markdown table; --spec prints its description as JSON instead (what a weights file
+           carries as `feint.spec`, and what Models/pytorch_reference.py builds a module from).
     eval   clean accuracy of trained models on their test split (10 000 images), beside the
            accuracy recorded in Models/zoo.json.
     train  trains a catalogued model on its training split (Fashion-MNIST: 55 000 images,
@@ -92,10 +93,14 @@ enum ZooCommand {
     }
 
     static func describe(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: [], flagOptions: [])
+        let args = try Arguments(argv, valueOptions: [], flagOptions: ["spec"])
         guard args.positional.count == 1 else { throw UsageError("name one catalogued model") }
         let entry: CatalogEntry
         do { entry = try Catalog.entry(args.positional[0]) } catch { throw UsageError("\(error)") }
+        if args.flag("spec") {
+            try printJSON(entry.spec)
+            return 0
+        }
         let model = try Model(name: entry.name, spec: entry.spec)
         print("| tensor | shape |\n|---|---|")
         for (name, v) in model.stateDict { print("| `\(name)` | \(v.shape) |") }
