@@ -116,13 +116,17 @@ enum ZooCommand {
         let store = ModelStore(args)
         let dir = store.directory
         let manifest = try ZooManifest.load(from: dir)
+        // Every model and its data first, so that a bad name or --data fails before any result.
+        let models = try args.positional.map(store.load)
+        if args.string("data") != nil { _ = try DataSplits.dataset(of: models) }   // one --data serves one data set
         var splits: [String: LabeledImages] = [:]
+        for model in models where splits[model.dataset] == nil {
+            splits[model.dataset] = try DataSplits.test(args, models: dir, dataset: model.dataset)
+        }
+        for model in models { try DataSplits.requireShape(of: [model], splits[model.dataset]!) }
         var records: [EvalRecord] = []
-        for name in args.positional {
-            let model = try store.load(name)
-            if splits[model.dataset] == nil { splits[model.dataset] = try DataSplits.test(args, models: dir, dataset: model.dataset) }
+        for model in models {
             let test = splits[model.dataset]!
-            try DataSplits.requireShape(of: [model], test)
             let start = Date()
             let acc = model.accuracy(on: test)
             let recorded = manifest.models.first { $0.name == model.name }?.testAccuracy
