@@ -77,10 +77,7 @@ enum AttackCommand {
         let inputURL = URL(fileURLWithPath: input), output = URL(fileURLWithPath: outputPath)
         do { try FolderAttack.checkFolders(input: inputURL, output: output) } catch { throw UsageError("\(error)") }
         guard !(args.flag("resume") && args.flag("force")) else { throw UsageError("give --resume or --force, not both") }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: output.path, isDirectory: &isFolder) && !isFolder.boolValue {
-            throw UsageError("--output \(outputPath) is a file; name a folder")
-        }
+        try requireFolder(output, option: "--output")
         try requireFreeFolder(output, args, canResume: true)
 
         let store = ModelStore(args)

@@ -78,6 +78,7 @@ enum BenchCommand {
             guard n <= spec.batches else { throw UsageError("\(n) shards for \(spec.batches) batches: use at most \(spec.batches)") }
         }
         let out = URL(fileURLWithPath: args.string("out") ?? "bench-\(spec.name)")
+        try requireFolder(out, option: "--out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let specCopy = out.appendingPathComponent("spec.json")
         if FileManager.default.fileExists(atPath: specCopy.path) {
@@ -127,13 +128,11 @@ enum BenchCommand {
         guard !args.positional.isEmpty else { throw UsageError("name the folders holding the shards") }
         let dirs = args.positional.map { URL(fileURLWithPath: $0) }
         for d in dirs {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: d.path, isDirectory: &isFolder), isFolder.boolValue else {
-                throw UsageError("\(d.path) is not a folder of shards")
-            }
+            guard PathKind(d.path) == .folder else { throw UsageError("\(d.path) is not a folder of shards") }
         }
         let spec = try BenchSpec.load(dirs[0].appendingPathComponent("spec.json"))
         let out = args.string("out").map { URL(fileURLWithPath: $0) } ?? dirs[0]
+        try requireFolder(out, option: "--out")
         // Another folder than the runs' own: its spec.json must be this run's, or it must be free.
         if !dirs.contains(where: { $0.standardizedFileURL == out.standardizedFileURL }) {
             let existing = out.appendingPathComponent("spec.json")
@@ -182,10 +181,7 @@ enum BenchCommand {
             throw UsageError("\(error)")
         }
         let out = URL(fileURLWithPath: outPath)
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) && !isFolder.boolValue {
-            throw UsageError("--out \(outPath) is a file; name a folder")
-        }
+        try requireFolder(out, option: "--out")
         try summary.write(to: out)
         print(summary.report)
         print("summary in \(out.path): summary.json, summary.md")

@@ -50,10 +50,7 @@ enum DemoCommand {
         let data = try IDX.fashionMNIST(split: .test, directory: DataSplits.bundledFashionMNIST(models: dir))
         guard n <= data.count else { throw UsageError("--n \(n): the bundled test split has \(data.count) images") }
         let out = URL(fileURLWithPath: args.string("out") ?? "feint-demo")
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) && !isFolder.boolValue {
-            throw UsageError("--out \(out.path) is a file; name a folder")
-        }
+        try requireFolder(out, option: "--out")
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { !$0.hasPrefix(".") }
         if !files.isEmpty {
             // Only an earlier demo's folder is reused; its shard is stale if the settings changed.

@@ -53,18 +53,31 @@ func decodeJSON<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
     return try decoder.decode(type, from: Data(contentsOf: url))
 }
 
+/// What a path names: nothing, a file or a folder (symbolic links followed).
+enum PathKind {
+    case none, file, folder
+
+    init(_ path: String) {
+        var isFolder: ObjCBool = false
+        self = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) ? (isFolder.boolValue ? .folder : .file) : .none
+    }
+}
+
+/// A usage error when an output folder option names an existing file.
+func requireFolder(_ url: URL, option: String) throws {
+    if PathKind(url.path) == .file { throw UsageError("\(option) \(url.path) is a file; name a folder") }
+}
+
 /// Checks --output FILE before any work is done: its folder must exist, and an existing file is
 /// replaced only with --force.
 func requireFreeOutput(_ args: Arguments) throws {
     guard let out = args.string("output") else { return }
-    var isFolder: ObjCBool = false
     let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-        throw UsageError("--output \(out): no folder \(folder)")
-    }
-    if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
-        if isFolder.boolValue { throw UsageError("--output \(out) is a folder; name a file") }
-        if !args.flag("force") { throw UsageError("\(out) exists; pass --force to replace it") }
+    guard PathKind(folder) == .folder else { throw UsageError("--output \(out): no folder \(folder)") }
+    switch PathKind(out) {
+    case .folder: throw UsageError("--output \(out) is a folder; name a file")
+    case .file where !args.flag("force"): throw UsageError("\(out) exists; pass --force to replace it")
+    default: break
     }
 }
 

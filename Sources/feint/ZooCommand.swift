@@ -69,10 +69,7 @@ enum ZooCommand {
         let args = try Arguments(argv, valueOptions: ["models"], flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let dir = modelsDirectory(args)
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw UsageError("no zoo folder at \(dir.path)")
-        }
+        guard PathKind(dir.path) == .folder else { throw UsageError("no zoo folder at \(dir.path)") }
         let manifest = try ZooManifest.load(from: dir)
         if args.flag("json") {
             try printJSON(manifest)

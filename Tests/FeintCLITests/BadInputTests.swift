@@ -60,6 +60,8 @@ struct BadInputTests {
         ["zoo", "train", "fmnist-lenet5", "--lr", "nan", "--output", "/tmp/feint-never.safetensors"],
         ["zoo", "list", "--models", "/nonexistent-zoo"],
         ["zoo", "list", "extra"],
+        ["bench", "merge", "/nonexistent-run"],
+        ["bench", "summarize", "/nonexistent-run", "--out", "/etc/hostname"],
         ["zoo", "eval", "fmnist-lenet5", "cifar10-resnet8", "--data", "/tmp"],
         ["robust", "--model", "fmnist-lenet5", "--n", "2", "--output", "/nonexistent-folder/r.json"],
         ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--output", "/nonexistent-folder/bb.json"],
