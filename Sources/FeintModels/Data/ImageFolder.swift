@@ -46,7 +46,7 @@ public struct ImageFolder {
         }
         self.root = root
         var listing: [DataError] = []
-        let files = try Self.listImages(root, problems: &listing)
+        let files = Self.listImages(root, problems: &listing)
         var labels = requested
         if labels == .automatic {
             let csv = root.appendingPathComponent("labels.csv")
@@ -108,7 +108,7 @@ public struct ImageFolder {
     /// Image files below `root`, as sorted relative paths, following symbolic links (to files and
     /// folders; a folder reached twice is listed once). Hidden files and folders are skipped;
     /// folders that cannot be read and broken links are added to `problems`.
-    static func listImages(_ root: URL, problems: inout [DataError]) throws -> [String] {
+    static func listImages(_ root: URL, problems: inout [DataError]) -> [String] {
         let fm = FileManager.default
         var out: [String] = [], visited: Set<String> = []
         func walk(_ dir: URL, _ prefix: String) {
