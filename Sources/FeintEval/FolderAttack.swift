@@ -74,14 +74,15 @@ public enum FolderAttack {
         try checkFolders(input: folder.root, output: output)
         let outputs = try folder.pngOutputPaths()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let run = RunSettings(input: folder.root.standardizedFileURL.resolvingSymlinksInPath().path, model: model.name, attack: attackName, settings: settings, seed: seed, batch: batchSize,
-                              labels: labels.rawValue, resize: resize)
+        let run = RunSettings(input: folder.root.standardizedFileURL.resolvingSymlinksInPath().path, model: model.name,
+                              attack: attackName, settings: settings, seed: seed, batch: batchSize, labels: labels.rawValue, resize: resize)
         let settingsFile = output.appendingPathComponent("settings.json")
         if resume, let data = try? Data(contentsOf: settingsFile), let earlier = try? JSONDecoder().decode(RunSettings.self, from: data),
            earlier != run {
             throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model) of \(earlier.input), "
                             + "\(earlier.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
-                            + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")); resume with those, or choose another output folder")
+                            + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")); "
+                            + "resume with those, or choose another output folder")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

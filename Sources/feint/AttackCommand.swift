@@ -19,9 +19,9 @@ enum AttackCommand {
     lossless PNGs with the same relative paths under the output folder, plus report.json (settings,
     seed, version, per image: prediction before/after on the saved 8-bit file, success,
     perturbation norms, queries), report.md and settings.json (written first: --resume refuses
-    other settings); --gallery also writes gallery.png. An output
-    folder that already holds files is refused unless --resume (skip images whose output exists,
-    re-measure them, attack the rest) or --force (write over them) is given.
+    other settings); --gallery also writes gallery.png. An output folder that already holds files
+    is refused unless --resume (skip images whose output exists, re-measure them, attack the
+    rest) or --force (write over them) is given.
 
     ATTACK: white-box \(whiteBox.joined(separator: ", ")) (on --model);
             black-box \(blackBox.joined(separator: ", ")) (queries --model; ODS variants need --surrogates;
