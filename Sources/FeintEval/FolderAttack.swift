@@ -91,8 +91,8 @@ public enum FolderAttack {
         model.setTraining(false)
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
         var records: [Record] = folder.problems.map { Record(file: $0.path, error: $0.problem) }
-        var pending: [(record: Int, pixels: Tensor)] = []
-        var gallery: [Gallery.Item] = []
+        // Every readable image, with its saved output when resuming (kept, re-measured).
+        var images: [(record: Int, pixels: Tensor, saved: Tensor?)] = []
         for (entry, path) in zip(folder.entries, outputs) {
             var record = Record(file: entry.path, label: entry.label, target: entry.target)
             let out = output.appendingPathComponent(path)
@@ -106,38 +106,45 @@ public enum FolderAttack {
                 if let t = entry.target, t >= model.spec.classNames.count {
                     throw DataError(path: entry.path, "target \(t) is out of range for \(model.spec.classNames.count) classes")
                 }
+                if let t = entry.target, t == entry.label { throw DataError(path: entry.path, "target \(t) is its label: nothing to attack") }
                 let clean = model.logits(Variable(pixels.reshaped([1, c, h, w]))).value.argmaxLastAxis()[0]
                 record.cleanPrediction = clean
                 if labels == .predicted { record.label = clean }
+                var saved: Tensor?
                 if resume && FileManager.default.fileExists(atPath: out.path) {
-                    let saved = ImageCodec.convert(try ImageCodec.decode(out).pixels, toChannels: c)
+                    saved = ImageCodec.convert(try ImageCodec.decode(out).pixels, toChannels: c)
                     record.resumed = true
-                    measure(&record, model: model, clean: pixels, saved: saved)
-                    records.append(record)
-                    continue
+                    measure(&record, model: model, clean: pixels, saved: saved!)
                 }
                 records.append(record)
-                pending.append((records.count - 1, pixels))
+                images.append((records.count - 1, pixels, saved))
             } catch let e as DataError {
                 record.error = e.problem
                 record.output = nil
                 records.append(record)
             }
         }
-        // Targeted and untargeted images go in separate batches.
-        let groups = [pending.filter { records[$0.record].target == nil }, pending.filter { records[$0.record].target != nil }]
+        // Targeted and untargeted images go in separate batches, formed over every image (also the
+        // resumed ones), so that batch b holds the same images and draws from the same generator
+        // as in an uninterrupted run; a batch whose outputs all exist is skipped, and of the
+        // others only the missing outputs are written.
+        let pending = images.filter { $0.saved == nil }.count
+        var masks: [Int: Tensor] = [:]
+        let groups = [images.filter { records[$0.record].target == nil }, images.filter { records[$0.record].target != nil }]
         var done = 0, batchIndex: UInt64 = 0
         for group in groups {
             var start = 0
             while start < group.count {
                 let part = Array(group[start..<min(group.count, start + batchSize)])
+                defer { start += batchSize; batchIndex += 1 }
+                guard part.contains(where: { $0.saved == nil }) else { continue }
                 let x = Tensor(shape: [part.count, c, h, w], scalars: part.flatMap(\.pixels.scalars))
                 let labelsOf = part.map { records[$0.record].label! }
                 let goal: Goal = records[part[0].record].target == nil
                     ? .untargeted(labels: labelsOf) : .targeted(labels: labelsOf, targets: part.map { records[$0.record].target! })
                 var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
                 let result = attack(x, goal, &generator)
-                for (k, item) in part.enumerated() {
+                for (k, item) in part.enumerated() where item.saved == nil {
                     let i = item.record
                     let adv = ImageQuantization.onGrid(result.adversarial.rows([k]).reshaped([c, h, w]), clean: item.pixels, epsilon: epsilon)
                     let url = URL(fileURLWithPath: records[i].output!)
@@ -150,21 +157,24 @@ public enum FolderAttack {
                         let saved = ImageCodec.convert(try ImageCodec.decode(url).pixels, toChannels: c)
                         measure(&records[i], model: model, clean: item.pixels, saved: saved)
                         records[i].queries = result.queries?[k]
-                        if gallery.count < 12 {
-                            gallery.append(Gallery.Item(clean: item.pixels, adversarial: saved, mask: result.mask?.rows([k]).reshaped([1, h, w]),
-                                                        cleanLabel: records[i].cleanPrediction ?? -1,
-                                                        adversarialLabel: records[i].adversarialPrediction ?? -1))
-                        }
+                        masks[i] = result.mask?.rows([k]).reshaped([1, h, w])
                     } catch {
                         records[i].error = "\(error)"
                         records[i].output = nil
                     }
                 }
-                done += part.count
-                progress(done, pending.count)
-                start += batchSize
-                batchIndex += 1
+                done += part.filter { $0.saved == nil }.count
+                progress(done, pending)
             }
+        }
+        // The gallery: the first 12 images with an output, resumed or new, in file order.
+        var gallery: [Gallery.Item] = []
+        for item in images where records[item.record].success != nil && gallery.count < 12 {
+            let r = records[item.record]
+            guard let saved = item.saved ?? (try? ImageCodec.decode(URL(fileURLWithPath: r.output!)).pixels).map({ ImageCodec.convert($0, toChannels: c) })
+            else { continue }
+            gallery.append(Gallery.Item(clean: item.pixels, adversarial: saved, mask: masks[item.record],
+                                        cleanLabel: r.cleanPrediction ?? -1, adversarialLabel: r.adversarialPrediction ?? -1))
         }
         let attacked = records.filter { $0.success != nil }
         let report = Report(input: folder.root.path, output: output.path, model: model.name, attack: attackName, settings: settings,

@@ -87,7 +87,9 @@ enum AttackCommand {
             throw UsageError("surrogate \(s.name) (\(s.dataset)) takes other images than \(model.name) (\(model.dataset))")
         }
         for s in surrogates { s.setRequiresGrad(false); s.setTraining(false) }
-        if (isTransfer || attackName.hasSuffix("-ods")) && surrogates.isEmpty { throw UsageError("\(attackName) needs --surrogates") }
+        let usesSurrogates = isTransfer || attackName.hasSuffix("-ods")
+        if usesSurrogates && surrogates.isEmpty { throw UsageError("\(attackName) needs --surrogates") }
+        if !usesSurrogates && !surrogates.isEmpty { throw UsageError("\(attackName) uses no surrogates; drop --surrogates") }
 
         // Labels, matched to the model's class names.
         let labels: ImageFolder.Labels
@@ -105,6 +107,9 @@ enum AttackCommand {
             _ = try folder.pngOutputPaths()
         } catch { throw UsageError("\(error)") }
         if folder.entries.isEmpty && folder.problems.isEmpty { throw UsageError("no PNG or JPEG images under \(input)") }
+        if isTransfer, let t = folder.entries.first(where: { $0.target != nil }) {
+            throw UsageError("\(t.path) has a target, but the transfer attacks are untargeted; drop the target column or use a white-box attack")
+        }
         let labelSource: FolderAttack.LabelSource
         switch folder.labels {
         case .folders: labelSource = .folders

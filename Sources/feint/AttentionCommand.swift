@@ -39,6 +39,7 @@ enum AttentionCommand {
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
         var images: [(String, Tensor)] = [], failed = 0
         if let input = args.string("input") {
+            guard args.string("n") == nil else { throw UsageError("--n picks test images; with --input every image of DIR is explained") }
             let folder: ImageFolder, outputs: [String]
             do {
                 folder = try ImageFolder(root: URL(fileURLWithPath: input), labels: .none)

@@ -42,11 +42,8 @@ enum BlackBoxCommand {
         let output = args.string("output")
         guard !args.flag("resume") || output != nil else { throw UsageError("--resume needs --output FILE (its checkpoint is FILE.partial)") }
         guard !(args.flag("resume") && args.flag("force")) else { throw UsageError("give --resume or --force, not both") }
-        if let output, args.flag("resume"), FileManager.default.fileExists(atPath: output) {
-            printError("kept \(output): the run is complete")
-            return 0
-        }
-        try requireFreeOutput(args)
+        let complete = output.map { args.flag("resume") && FileManager.default.fileExists(atPath: $0) } ?? false
+        if !complete { try requireFreeOutput(args) }
         guard let targetName = args.string("target") else { throw UsageError("--target is required") }
         guard let kind = BlackBoxRun.Kind(rawValue: args.string("attack") ?? "") else {
             throw UsageError("--attack must be one of \(BlackBoxRun.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -75,6 +72,19 @@ enum BlackBoxCommand {
             test = test.subset(Array((0..<test.count).filter { predictions[$0] == test.labels[$0] }.prefix(n)))
         } else {
             test = test.prefix(n)
+        }
+        if let output, complete {
+            // A finished run is kept if it is this run; anything else is a mistake worth a word.
+            let saved: BlackBoxEvaluation
+            do { saved = try decodeJSON(BlackBoxEvaluation.self, from: URL(fileURLWithPath: output)) } catch {
+                throw UsageError("\(output) is not a black-box result (\(error.localizedDescription))")
+            }
+            guard saved.target == target.name, saved.surrogates == surrogates.map(\.name), saved.attack == kind.rawValue,
+                  saved.targeted == args.flag("targeted"), saved.budget == budget, saved.seed == seed, saved.images == test.count else {
+                throw UsageError("\(output) holds a run with other settings; choose another --output")
+            }
+            printError("kept \(output): the run is complete")
+            return 0
         }
         let partial = output.map { URL(fileURLWithPath: $0 + ".partial") }
         var resume: BlackBoxEvaluation?

@@ -67,6 +67,10 @@ enum RobustCommand {
         if kind != "pgd", let pgdOnly = ["init", "odi-steps", "step-size", "schedule"].first(where: { args.string($0) != nil }) {
             throw UsageError("--\(pgdOnly) is an option of --attack pgd, not \(kind)")
         }
+        if kind == "fgsm", let iterative = ["steps", "restarts"].first(where: { args.string($0) != nil }) {
+            throw UsageError("--\(iterative) does not apply to fgsm (one step)")
+        }
+        if norm == .linf && eps > 1 { throw UsageError("--eps \(eps) exceeds the pixel range [0, 1] (L∞)") }
         var settings = ["attack": kind, "norm": norm.rawValue, "eps": "\(eps)", "loss": loss.rawValue]
         let attack: any WhiteBoxAttack
         switch kind {
@@ -78,7 +82,7 @@ enum RobustCommand {
         case "pgd":
             let stepSize = Float(try args.double("step-size", default: Double(eps / 4)))
             let odiSteps = try args.int("odi-steps", default: 2)
-            guard stepSize > 0, odiSteps >= 0 else { throw UsageError("--step-size must be > 0 and --odi-steps ≥ 0") }
+            guard stepSize > 0, odiSteps >= 0 else { throw UsageError("--step-size (default ε/4) must be > 0 and --odi-steps ≥ 0") }
             let initialization: PGD.Initialization
             switch args.string("init") ?? "odi" {
             case "zero": initialization = .zero

@@ -41,6 +41,9 @@ enum TransferCommand {
         guard !names.isEmpty else { throw UsageError("--attack is required (\(attackNames.joined(separator: ", ")))") }
         for a in names where !attackNames.contains(a) { throw UsageError("unknown attack '\(a)' (\(attackNames.joined(separator: ", ")))") }
         guard Set(names).count == names.count else { throw UsageError("--attack names an attack twice") }
+        if !names.contains("namea"), let option = ["namea-threshold", "namea-gso"].first(where: { args.string($0) != nil }) {
+            throw UsageError("--\(option) applies to namea, which --attack does not name")
+        }
         let surrogateNames = args.list("surrogates", default: []), targetNames = args.list("targets", default: [])
         guard !surrogateNames.isEmpty, !targetNames.isEmpty else { throw UsageError("--surrogates and --targets are required") }
         let eps = Float(try args.double("eps", default: 8.0 / 255))

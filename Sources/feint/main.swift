@@ -18,8 +18,8 @@ Commands:
   help      Show this text, or `feint help <command>` for a command's options.
 
 Run `feint <command> --help` for the options of a command, with defaults and examples.
-Exit codes: 0 success, 1 error (a message says what failed), 2 usage error; `feint attack` also
-uses 3 (some files failed) and 4 (no image could be processed).
+Exit codes: 0 success, 1 error (a message says what failed), 2 usage error; `feint attack` and
+`feint attention` also use 3 (some files failed) and 4 (no image could be processed).
 """
 
 let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [

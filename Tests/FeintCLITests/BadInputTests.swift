@@ -60,6 +60,11 @@ struct BadInputTests {
         ["zoo", "train", "fmnist-lenet5", "--lr", "nan", "--output", "/tmp/feint-never.safetensors"],
         ["zoo", "list", "--models", "/nonexistent-zoo"],
         ["zoo", "list", "extra"],
+        ["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--steps", "5"],
+        ["robust", "--model", "fmnist-lenet5", "--eps", "2"],
+        ["transfer", "--attack", "ens", "--surrogates", "fmnist-lenet5", "--targets", "fmnist-vgg", "--namea-threshold", "code"],
+        ["attention", "--model", "fmnist-lenet5", "--input", ".", "--n", "2", "--output", "/tmp/feint-never-written"],
+        ["blackbox", "--target", "nope", "--attack", "bogus", "--budget", "-5", "--output", "/etc/hostname", "--resume"],
         ["bench", "merge", "/nonexistent-run"],
         ["bench", "summarize", "/nonexistent-run", "--out", "/etc/hostname"],
         ["zoo", "eval", "fmnist-lenet5", "cifar10-resnet8", "--data", "/tmp"],
@@ -139,6 +144,14 @@ struct BadInputTests {
         #expect(r.err.contains("unknown label 'Kitten'") && r.err.contains("Coat/c.png: has no row in labels.csv"), "\(r.err)")
         let records = try s.report(input)["records"] as! [[String: Any]]
         #expect(records.first { $0["file"] as? String == "Coat/a.png" }?["label"] as? Int == 2)   // Pullover
+        // A target equal to the label is no attack; the transfer attacks take no targets at all.
+        try Data("filename,label,target\nCoat/a.png,Coat,Coat\nCoat/b.png,Coat,Bag\nCoat/c.png,Coat\n".utf8)
+            .write(to: input.appendingPathComponent("labels.csv"))
+        let same = try s.attack(input, ["--force"])
+        #expect(same.code == 3 && same.err.contains("target 4 is its label"), "\(same.err)")
+        let transfer = try feint(["attack", "--model", s.model.path, "--attack", "mi", "--surrogates", "fmnist-lenet5", "--input", input.path,
+                                  "--output", s.root.appendingPathComponent("o-t").path])
+        #expect(transfer.code == 2 && transfer.err.contains("untargeted"), "\(transfer.err)")
         // --labels folders means the folders, even beside a labels.csv.
         let folders = try s.attack(input, ["--labels", "folders", "--force"])
         #expect(folders.code == 0, "\(folders.err)")
@@ -271,6 +284,18 @@ struct BadInputTests {
         let other = try s.attack(input, ["--labels", "predicted", "--eps", "0.1", "--resume"])
         #expect(other.code == 2 && other.err.contains("other settings"), "\(other.err)")
         #expect(try s.attack(input, ["--labels", "predicted", "--eps", "0.05", "--resume"]).code == 0)
+    }
+
+    @Test func aFinishedBlackBoxRunIsKeptOnlyForTheSameSettings() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let out = s.root.appendingPathComponent("bb.json").path
+        let run = ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--budget", "20", "--n", "2", "--output", out]
+        #expect(try feint(run).code == 0)
+        let kept = try feint(run + ["--resume"])
+        #expect(kept.code == 0 && kept.err.contains("kept"), "\(kept.err)")
+        let other = try feint(run.map { $0 == "20" ? "30" : $0 } + ["--resume"])
+        #expect(other.code == 2 && other.err.contains("other settings"), "\(other.err)")
     }
 
     @Test func targetedBoundaryStartsFromTheWholeTestSplit() throws {
