@@ -1,3 +1,4 @@
+import FeintAttacks
 import Foundation
 
 /// One transfer benchmark repeated with several seeds (same spec otherwise), summarised per
@@ -19,6 +20,8 @@ public struct TransferSeedSummary: Codable, Sendable {
         /// way round), each averaged over the seeds: the evidence from the images themselves, not
         /// only from the attacks' randomness. |z| ≥ 1.96: significant at 5 %.
         public var mcnemarZ: [String: Double]?
+        /// The attack's settings (nil in results written before they were recorded).
+        public var settings: TransferSettings?
     }
 
     public var seeds: [UInt64]
@@ -70,7 +73,7 @@ public struct TransferSeedSummary: Codable, Sendable {
             }
             return Row(attack: first.rows[r].attack, fooled: fooled, averages: averages,
                        gradientEvaluationsPerImage: evals / Double(max(first.images, 1)), seconds: Spread(runs.map(\.seconds)),
-                       difference: difference, mcnemarZ: z)
+                       difference: difference, mcnemarZ: z, settings: first.rows[r].settings)
         }
         return TransferSeedSummary(seeds: matrices.map(\.seed), images: first.images, epsilon: first.epsilon, steps: first.steps,
                                    columns: first.columns, rows: rows, reference: reference)
@@ -99,7 +102,10 @@ public struct TransferSeedSummary: Codable, Sendable {
 
     /// The Markdown report: what was summarised, the table, and the differences to the reference.
     public var report: String {
-        var text = "`fooled` (%) on \(images) test images, ε = \(epsilon), T = \(steps), mean ± std over seeds "
+        // One ε and T for the table when every attack shares them (as far as recorded).
+        let budgets = Set(rows.compactMap { $0.settings.map { "\($0.epsilon) \($0.steps)" } })
+        let budget = budgets.count <= 1 ? "ε = \(epsilon), T = \(steps)" : "ε and T per attack (`settings` in summary.json)"
+        var text = "`fooled` (%) on \(images) test images, \(budget), mean ± std over seeds "
             + "\(seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n" + markdown() + "\n"
         if let reference {
             text += "\nDifference to \(reference) in percentage points (each seed's difference, then mean ± std over the seeds; "

@@ -26,6 +26,9 @@ public struct TransferMatrix: Codable, Sendable {
         public var seconds: Double
         /// Per target, the adversarial prediction of every image.
         public var predictions: [String: [Int]]
+        /// The attack's ε, step, steps, momentum, DI and TI (nil in results written before they
+        /// were recorded).
+        public var settings: TransferSettings? = nil
     }
     public struct Column: Codable, Sendable {
         public var name: String
@@ -89,7 +92,8 @@ public struct TransferMatrix: Codable, Sendable {
                 let members = heldOut.filter { family == "robust" ? $0.robust : !$0.robust && (family == "all" || $0.family == family) }
                 if !members.isEmpty { averages[family] = members.map { cells[$0.name]!.fooled }.reduce(0, +) / Double(members.count) }
             }
-            rows.append(Row(attack: title, cells: cells, averages: averages, cost: cost, seconds: seconds, predictions: predictions))
+            rows.append(Row(attack: title, cells: cells, averages: averages, cost: cost, seconds: seconds, predictions: predictions,
+                            settings: runs.first?.attacks[a].settings))
         }
         return TransferMatrix(images: n, epsilon: epsilon, steps: steps, seed: seed, columns: columns, rows: rows, labels: labels,
                               version: FeintVersion.string)
@@ -142,8 +146,9 @@ public struct TransferRun: Codable, Sendable {
         public var predictions: [String: [Int]]
         public var cost: Cost
         public var seconds: Double
-        public init(title: String, predictions: [String: [Int]], cost: Cost, seconds: Double) {
-            self.title = title; self.predictions = predictions; self.cost = cost; self.seconds = seconds
+        public var settings: TransferSettings?
+        public init(title: String, predictions: [String: [Int]], cost: Cost, seconds: Double, settings: TransferSettings? = nil) {
+            self.title = title; self.predictions = predictions; self.cost = cost; self.seconds = seconds; self.settings = settings
         }
     }
     public var firstImage: Int
@@ -186,7 +191,7 @@ public struct TransferRun: Codable, Sendable {
             }
             let adv = Tensor(shape: part.images.shape, scalars: adversarial)
             runs.append(AttackRun(title: title, predictions: Dictionary(uniqueKeysWithValues: models.map { ($0.name, $0.predict(adv).argmaxLastAxis()) }),
-                                  cost: cost, seconds: Date().timeIntervalSince(start)))
+                                  cost: cost, seconds: Date().timeIntervalSince(start), settings: attack.settings))
         }
         return TransferRun(firstImage: first, labels: part.labels,
                            models: models.map { m in ModelInfo(name: m.name, family: m.spec.family, surrogate: surrogates.contains { $0 === m },

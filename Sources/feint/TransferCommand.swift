@@ -17,8 +17,10 @@ enum TransferCommand {
     Crafts adversarial images on the surrogates with each attack of LIST (\(attackNames.joined(separator: ", ")))
     and measures on every target and surrogate: fooled, fooled-of-correct and changed (after 8-bit
     rounding), clean accuracy per model, averages per family over the held-out targets, and the
-    cost of each attack. i-fgsm/mi use the surrogates' logit ensemble (Ens); "ens" is Ens with
-    --di/--ti as given; di-mi and ti-di-mi switch on DI (p = 0.5) and TI (kernel 5). --namea-gso G
+    cost of each attack. i-fgsm, mi and ens attack the surrogates' logit ensemble (mi and ens are
+    the same attack, MI-FGSM on it); --di P and --ti K add input diversity and gradient smoothing
+    to every attack of LIST (di-mi and ti-di-mi set DI p = 0.5, and TI kernel 5, themselves). The
+    JSON records each row's settings (ε, step, steps, momentum, DI, TI). --namea-gso G
     turns on NAMEA's gradient scaling: transformer surrogates' attention-weight gradients times G
     in meta-test (the released code uses 0.5; off by default).
 

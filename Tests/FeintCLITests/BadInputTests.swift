@@ -267,6 +267,9 @@ struct BadInputTests {
         // Runs at another ε are not seeds of one spec.
         #expect(try feint(["bench", "run", try spec(0.05), "--shard", "1/2", "--out", a]).code == 0)
         #expect(try feint(["bench", "merge", a]).code == 0)
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: a).appendingPathComponent("results.json"))) as! [String: Any]
+        let settings = (results["rows"] as! [[String: Any]])[0]["settings"] as? [String: Any]
+        #expect(abs((settings?["epsilon"] as? Double ?? 0) - 0.05) < 1e-6 && settings?["steps"] as? Int == 1, "\(String(describing: settings))")
         #expect(try feint(["bench", "run", try spec(0.1), "--seed", "1", "--out", c]).code == 0)
         let summary = try feint(["bench", "summarize", a, c, "--out", s.root.appendingPathComponent("sum").path])
         #expect(summary.code == 2 && summary.err.contains("different specs"), "\(summary.err)")

@@ -4,7 +4,7 @@ import Foundation
 
 /// The shared settings of transfer attacks, with the building blocks that compose with every one:
 /// momentum (MI-FGSM), input diversity (DI) and translation invariance (TI).
-public struct TransferSettings: Sendable, Equatable {
+public struct TransferSettings: Sendable, Equatable, Codable {
     /// L∞ budget ε, step α, T outer steps, momentum μ.
     public var epsilon: Float = 8.0 / 255
     public var stepSize: Float = 0.8 / 255
