@@ -170,26 +170,33 @@ public enum Benchmark {
         let md = "# \(spec.name)\n\n`fooled` (%) on \(matrix.images) test images, seed \(spec.seed); * = surrogate (white-box), † = adversarially trained.\n\n"
             + matrix.markdown() + "\n"
         try Data(md.utf8).write(to: directory.appendingPathComponent("results.md"), options: .atomic)
-        var csv = "attack,model,surrogate,family,clean_accuracy,fooled,fooled_of_correct,changed,gradient_evaluations,seconds\n"
+        // One line per attack and model; gradient evaluations and seconds are the attack's totals
+        // over all images (the Markdown table shows evaluations per image).
+        var csv = "attack,model,surrogate,robust,family,clean_accuracy,fooled,fooled_of_correct,changed,"
+            + "gradient_evaluations_total,gradient_evaluations_per_image,seconds_total\n"
         for row in matrix.rows {
+            let perImage = Double(row.cost.gradientEvaluations) / Double(max(matrix.images, 1))
             for c in matrix.columns {
                 let cell = row.cells[c.name]!
-                csv += "\(row.attack),\(c.name),\(c.surrogate),\(c.family),\(c.cleanAccuracy),\(cell.fooled),\(cell.fooledOfCorrect),\(cell.changed),\(row.cost.gradientEvaluations),\(row.seconds)\n"
+                csv += "\(row.attack),\(c.name),\(c.surrogate),\(c.robust),\(c.family),\(c.cleanAccuracy),\(cell.fooled),"
+                    + "\(cell.fooledOfCorrect),\(cell.changed),\(row.cost.gradientEvaluations),\(perImage),\(row.seconds)\n"
             }
         }
         try Data(csv.utf8).write(to: directory.appendingPathComponent("results.csv"), options: .atomic)
         try Data(heatmap(matrix).utf8).write(to: directory.appendingPathComponent("heatmap.svg"), options: .atomic)
     }
 
-    /// The `fooled` matrix as an SVG heatmap (white 0 % → dark red 100 %).
+    /// The `fooled` matrix as an SVG heatmap (white 0 % → dark red 100 %); * marks surrogates,
+    /// † adversarially trained models. The column labels slant up to the right, so the picture
+    /// keeps a right margin for the last one.
     public static func heatmap(_ m: TransferMatrix) -> String {
-        let cellW = 90, cellH = 28, left = 150, top = 110
-        let width = left + cellW * m.columns.count + 10, height = top + cellH * m.rows.count + 10
+        let cellW = 90, cellH = 28, left = 150, top = 110, right = 130
+        let width = left + cellW * m.columns.count + right, height = top + cellH * m.rows.count + 10
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for (j, c) in m.columns.enumerated() {
             let x = left + j * cellW + cellW / 2
-            svg += "<text transform=\"translate(\(x),\(top - 8)) rotate(-35)\">\(escape(c.name))\(c.surrogate ? "*" : "")</text>\n"
+            svg += "<text transform=\"translate(\(x),\(top - 8)) rotate(-35)\">\(escape(c.name))\(c.surrogate ? "*" : "")\(c.robust ? "†" : "")</text>\n"
         }
         for (i, row) in m.rows.enumerated() {
             let y = top + i * cellH
