@@ -206,13 +206,18 @@ public enum ImageQuantization {
     public static func level(_ v: Float) -> UInt8 { UInt8(Swift.min(Swift.max(v, 0), 1) * 255 + 0.5) }
 
     /// Adversarial pixels on the 8-bit grid without leaving the threat model: each pixel goes to
-    /// its nearest level, or, when that level lies farther than ε from the clean pixel, to the
-    /// level on the clean side of it (inside the ball whenever ε ≥ 1/255). Without ε: nearest.
+    /// its nearest level; when that lies farther than ε from the clean pixel, to the level on the
+    /// clean side of it (inside the ball when the clean image is 8-bit and ε ≥ 1/255); when that
+    /// is still outside (a 16-bit or resized clean image, tiny ε), to the level nearest the clean
+    /// pixel, inside the ball whenever ε ≥ 0.5/255 (below that, no level may be). Without ε: nearest.
     public static func onGrid(_ adversarial: Tensor, clean: Tensor, epsilon: Float?) -> Tensor {
         adversarial.zipMap(clean) { a, c in
             let a = Swift.min(Swift.max(a, 0), 1)
             var q = (a * 255).rounded() / 255
-            if let e = epsilon, abs(q - c) > e { q = (a >= c ? (a * 255).rounded(.down) : (a * 255).rounded(.up)) / 255 }
+            if let e = epsilon, abs(q - c) > e {
+                q = (a >= c ? (a * 255).rounded(.down) : (a * 255).rounded(.up)) / 255
+                if abs(q - c) > e { q = (Swift.min(Swift.max(c, 0), 1) * 255).rounded() / 255 }
+            }
             return q
         }
     }

@@ -114,4 +114,19 @@ struct BenchmarkTests {
         #expect(cell.changed == 0.5)           // one prediction changed
         #expect(m.columns[0].cleanAccuracy == 0.5)
     }
+
+    /// 8-bit rounding stays in the ε-ball for 8-bit clean images, and for off-grid clean pixels
+    /// (16-bit or resized inputs) lands on the level nearest the clean pixel when no level is closer.
+    @Test func roundingToTheGridKeepsTheBall() {
+        func grid(_ a: Float, _ c: Float, _ e: Float) -> Float {
+            ImageQuantization.onGrid(Tensor(shape: [1], scalars: [a / 255]), clean: Tensor(shape: [1], scalars: [c / 255]),
+                                     epsilon: e / 255).scalars[0] * 255
+        }
+        #expect(grid(12.6, 10, 3) == 13)      // nearest level, inside
+        #expect(grid(12.6, 10, 2.6) == 12)    // nearest is outside: the level on the clean side
+        #expect(grid(7.4, 10, 2.6) == 8)
+        // Off the grid: c = 10.7, ε = 0.1 (no level within ε): 11, 0.3 away, not 10, 0.7 away.
+        #expect(abs(grid(10.75, 10.7, 0.1) - 11) < 1e-4)
+        #expect(grid(200, 10, 0) == 10)       // ε = 0 keeps the clean level
+    }
 }
