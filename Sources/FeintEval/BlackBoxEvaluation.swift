@@ -15,6 +15,8 @@ public struct BlackBoxEvaluation: Codable, Sendable {
         public var linf: Float?
         /// Every 100 queries: the SimBA objective or the Boundary L2 distance (nil: none yet).
         public var curve: [Float?]
+        /// The class a targeted run aimed for (nil: untargeted).
+        public var targetClass: Int? = nil
     }
 
     public var target: String
@@ -79,9 +81,10 @@ public enum BlackBoxRun {
             let (x, labels) = data.batch(batchStart..<end)
             var generator = RandomGenerator.forBatch(batchStart / batchSize, seed: seed)
             let goal: Goal
-            var starts: Tensor?
+            var starts: Tensor?, targetClasses: [Int]?
             if targeted {
                 let targets = labels.map { ($0 + 1 + generator.int(below: classes - 1)) % classes }
+                targetClasses = targets
                 goal = .targeted(labels: labels, targets: targets)
                 starts = targetStarts(targets, data: startPool ?? data)
             } else {
@@ -101,7 +104,7 @@ public enum BlackBoxRun {
             for i in 0..<labels.count {
                 samples.append(.init(index: batchStart + i, label: labels[i], success: result.success[i], queries: result.queries[i],
                                      l2: result.l2[i].isFinite ? result.l2[i] : nil, linf: result.linf[i].isFinite ? result.linf[i] : nil,
-                                     curve: result.curve[i].map { $0.isFinite ? $0 : nil }))
+                                     curve: result.curve[i].map { $0.isFinite ? $0 : nil }, targetClass: targetClasses?[i]))
             }
             batchStart = end
             if end < data.count { checkpoint(summary()) }

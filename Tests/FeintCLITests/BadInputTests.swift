@@ -307,6 +307,8 @@ struct BadInputTests {
         #expect(r.code == 0, "\(r.err)")
         let result = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         #expect(result["successRate"] as? Double == 1)
+        let sample = (result["samples"] as! [[String: Any]])[0]
+        #expect(sample["targetClass"] as? Int != nil && sample["targetClass"] as? Int != sample["label"] as? Int)   // recorded
     }
 
     @Test func demoValidatesBeforeTouchingItsFolder() throws {
