@@ -12,9 +12,10 @@ Matching accuracies mean names, layouts and the order of operations agree.
 
 With `--epoch-timing [THREADS]` it instead times one training epoch of SmallCNN with Feint's
 recipe (55 000 images, batch 128, SGD momentum 0.9, weight decay 5e-4, random crop after 2-pixel
-padding), to set beside `feint zoo train fmnist-smallcnn --epochs 1` on the same machine. With
-`--step-timing SPEC.json [THREADS] [SECONDS]` it times training steps of any catalogued
-architecture (`feint zoo describe NAME --spec > SPEC.json`) on a random batch of 128.
+padding), to set beside `feint zoo train fmnist-smallcnn --epochs 1 --output /tmp/e.safetensors
+--force` on the same machine. With `--step-timing SPEC.json [THREADS] [SECONDS]` it times training
+steps of any catalogued architecture (`feint zoo describe NAME --spec > SPEC.json`) on a random
+batch of 128.
 """
 import gzip, json, os, sys
 import numpy as np

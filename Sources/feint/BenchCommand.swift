@@ -24,7 +24,8 @@ enum BenchCommand {
            --data and --models: see Models and data below.
     merge  combines the shard files of one or more folders (each holds spec.json of the same run)
            into the reports, written to --out (default: the first DIR; another folder must be empty
-           or hold this run, unless --force); no gallery.png (run it unsharded for one).
+           or hold this run, unless --force; one holding shards is always refused); no gallery.png
+           (run it unsharded for one).
     summarize  reads results.json of runs of one spec that differ in their seed only, and writes
            summary.json and summary.md to --out: `fooled` per target and per family average as
            mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
@@ -88,6 +89,11 @@ enum BenchCommand {
                 throw UsageError("\(out.path) holds a different spec; choose another --out")
             }
         } else {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { !$0.hasPrefix(".") }
+            guard files.isEmpty else {
+                throw UsageError("\(out.path) holds files but no spec.json (\(files.sorted().prefix(3).joined(separator: ", "))): "
+                                 + "not a benchmark folder; choose another --out")
+            }
             try spec.canonicalJSON().write(to: specCopy, options: .atomic)
         }
         let others = Benchmark.otherSplits(in: out, than: n)

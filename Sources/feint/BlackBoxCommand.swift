@@ -23,7 +23,8 @@ enum BlackBoxCommand {
 
     With --output FILE the run writes FILE.partial after every batch (a black-box run can take
     hours); --resume continues an interrupted run from it, with the same result as an
-    uninterrupted one (each batch has its own random stream), and leaves a complete FILE alone.
+    uninterrupted one (each batch has its own random stream), and leaves a complete FILE of the
+    same settings alone (other settings: a usage error).
     An existing FILE is only replaced with --force.
 
     Defaults: --budget 10000 --n 100 --seed 0 --batch 100

@@ -33,7 +33,7 @@ enum RobustCommand {
       feint robust --model fmnist-smallcnn --attack pgd --init uniform --restarts 5 --json
       feint robust --model fmnist-vit-p4 --attack apgd --loss dlr --steps 100
       feint robust --model fmnist-smallcnn-at --init odi --restarts 20 --seeds 0,1,2 --output odi.json
-      feint robust --model fmnist-smallcnn-at --init odi --restarts 5 --n 1000 --record
+      feint robust --model fmnist-smallcnn-at --init odi --restarts 5 --n 1000 --record --force
     """
 
     static func run(_ argv: [String]) throws -> Int32 {

@@ -45,7 +45,7 @@ enum ZooCommand {
     Examples:
       feint zoo list
       feint zoo eval fmnist-smallcnn fmnist-vit-p4
-      feint zoo train fmnist-smallcnn --epochs 12 --seed 0
+      feint zoo train fmnist-smallcnn --epochs 12 --seed 0 --force   # replaces the zoo's weights
       feint zoo train cifar10-resnet8 --resume      # after an interruption
     """
 

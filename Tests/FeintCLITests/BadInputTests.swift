@@ -261,6 +261,12 @@ struct BadInputTests {
         #expect(try feint(["bench", "run", try spec(0.05), "--seed", "7", "--shard", "1/2", "--out", b]).code == 0)
         let mixed = try feint(["bench", "merge", a, b, "--out", c])
         #expect(mixed.code == 2 && mixed.err.contains("another spec or seed"), "\(mixed.err)")
+        // A folder of other files is no benchmark folder.
+        let other = s.root.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try Data("notes".utf8).write(to: other.appendingPathComponent("notes.txt"))
+        let foreign = try feint(["bench", "run", try spec(0.05), "--out", other.path])
+        #expect(foreign.code == 2 && foreign.err.contains("not a benchmark folder"), "\(foreign.err)")
         // An unsharded run in a folder of halves is refused before any work.
         let whole = try feint(["bench", "run", try spec(0.05), "--out", a])
         #expect(whole.code == 2 && whole.err.contains("another split"), "\(whole.err)")
