@@ -89,7 +89,7 @@ enum BenchCommand {
                 throw UsageError("\(out.path) holds a different spec; choose another --out")
             }
         } else {
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { !$0.hasPrefix(".") }
+            let files = visibleFiles(in: out)
             guard files.isEmpty else {
                 throw UsageError("\(out.path) holds files but no spec.json (\(files.sorted().prefix(3).joined(separator: ", "))): "
                                  + "not a benchmark folder; choose another --out")

@@ -51,7 +51,7 @@ enum DemoCommand {
         guard n <= data.count else { throw UsageError("--n \(n): the bundled test split has \(data.count) images") }
         let out = URL(fileURLWithPath: args.string("out") ?? "feint-demo")
         try requireFolder(out, option: "--out")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { !$0.hasPrefix(".") }
+        let files = visibleFiles(in: out)
         if !files.isEmpty {
             // Only an earlier demo's folder is reused; its shard is stale if the settings changed.
             let earlier = try? BenchSpec.load(out.appendingPathComponent("spec.json"))

@@ -63,6 +63,11 @@ enum PathKind {
     }
 }
 
+/// The names in a folder, hidden ones (.DS_Store) left out; none when it does not exist.
+func visibleFiles(in folder: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+}
+
 /// A usage error when an output folder option names an existing file.
 func requireFolder(_ url: URL, option: String) throws {
     if PathKind(url.path) == .file { throw UsageError("\(option) \(url.path) is a file; name a folder") }
@@ -84,7 +89,7 @@ func requireFreeOutput(_ args: Arguments) throws {
 /// Refuses, before any work is done, an output folder that already holds files, unless --force
 /// allows replacing them or (for commands that can) --resume continues the run there.
 func requireFreeFolder(_ folder: URL, _ args: Arguments, canResume: Bool = false) throws {
-    let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+    let files = visibleFiles(in: folder)
     guard !files.isEmpty, !args.flag("force"), !(canResume && args.flag("resume")) else { return }
     let some = files.sorted().prefix(3).joined(separator: ", ") + (files.count > 3 ? ", …" : "")
     throw UsageError("\(folder.path) already holds files (\(some)); choose another folder, pass --force to write over them"
