@@ -74,16 +74,18 @@ enum BlackBoxCommand {
         } else {
             test = test.prefix(n)
         }
+        /// Whether a saved run (finished or a checkpoint) was made with these settings on these images.
+        func sameSettings(_ saved: BlackBoxEvaluation) -> Bool {
+            saved.target == target.name && saved.surrogates == surrogates.map(\.name) && saved.attack == kind.rawValue
+                && saved.targeted == args.flag("targeted") && saved.budget == budget && saved.seed == seed && saved.images == test.count
+        }
         if let output, complete {
             // A finished run is kept if it is this run; anything else is a mistake worth a word.
             let saved: BlackBoxEvaluation
             do { saved = try decodeJSON(BlackBoxEvaluation.self, from: URL(fileURLWithPath: output)) } catch {
                 throw UsageError("\(output) is not a black-box result (\(error.localizedDescription))")
             }
-            guard saved.target == target.name, saved.surrogates == surrogates.map(\.name), saved.attack == kind.rawValue,
-                  saved.targeted == args.flag("targeted"), saved.budget == budget, saved.seed == seed, saved.images == test.count else {
-                throw UsageError("\(output) holds a run with other settings; choose another --output")
-            }
+            guard sameSettings(saved) else { throw UsageError("\(output) holds a run with other settings; choose another --output") }
             printError("kept \(output): the run is complete")
             return 0
         }
@@ -97,9 +99,7 @@ enum BlackBoxCommand {
             do { saved = try decodeJSON(BlackBoxEvaluation.self, from: partial) } catch {
                 throw UsageError("\(partial.path) is not a readable checkpoint (\(error.localizedDescription)); delete it to start over")
             }
-            let same = saved.target == target.name && saved.surrogates == surrogates.map(\.name) && saved.attack == kind.rawValue
-                && saved.targeted == args.flag("targeted") && saved.budget == budget && saved.seed == seed && saved.batch == batch
-                && saved.images == test.count && saved.samples.count % batch == 0 && saved.samples.count < test.count
+            let same = sameSettings(saved) && saved.batch == batch && saved.samples.count % batch == 0 && saved.samples.count < test.count
                 && saved.samples.enumerated().allSatisfy { $0.element.index == $0.offset && $0.element.label == test.labels[$0.offset] }
             guard same else { throw UsageError("\(partial.path) is a checkpoint of another run (other settings or images); delete it to start over") }
             printError("resuming after \(saved.samples.count) of \(test.count) images")
