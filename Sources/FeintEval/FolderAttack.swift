@@ -84,9 +84,7 @@ public enum FolderAttack {
                             + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")); "
                             + "resume with those, or choose another output folder")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(run).write(to: settingsFile, options: .atomic)
+        try Benchmark.encoder().encode(run).write(to: settingsFile, options: .atomic)
         model.setRequiresGrad(false)
         model.setTraining(false)
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
