@@ -63,6 +63,25 @@ struct ZooTests {
         #expect(throws: ModelError.self) { try ZooManifest.recordRobust(robust, for: "no-such-model", in: dir) }
     }
 
+    /// Trainings that finish together (one per core, as the docs suggest) each keep their record.
+    @Test func concurrentUpdatesKeepEveryRecord() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-zoo-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = try #require(Self.manifest.models.first)
+        let writers = 8, rounds = 10
+        DispatchQueue.concurrentPerform(iterations: writers) { w in
+            var mine = record
+            mine.name = "model-\(w)"
+            for r in 0..<rounds {
+                mine.seed = UInt64(r)
+                try? ZooManifest.update(mine, in: dir)
+            }
+        }
+        let names = try ZooManifest.load(from: dir).models.map(\.name)
+        #expect(names == (0..<writers).map { "model-\($0)" })
+    }
+
     /// The library example of the README, run as written (on the zoo's SmallCNN): in
     /// FeintAttacksTests, since it needs PGD.
 }

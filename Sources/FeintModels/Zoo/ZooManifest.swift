@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Models/zoo.json: what was trained, how, and what it measured.
 public struct ZooManifest: Codable, Sendable {
@@ -61,23 +66,37 @@ public struct ZooManifest: Codable, Sendable {
 
     /// Adds or replaces a record (by name) and writes the manifest atomically, sorted by name.
     public static func update(_ record: Record, in directory: URL) throws {
-        var manifest = try load(from: directory)
-        manifest.models.removeAll { $0.name == record.name }
-        manifest.models.append(record)
-        manifest.models.sort { $0.name < $1.name }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(manifest).write(to: directory.appendingPathComponent("zoo.json"), options: .atomic)
+        try modify(in: directory) { manifest in
+            manifest.models.removeAll { $0.name == record.name }
+            manifest.models.append(record)
+        }
     }
 
     /// Sets the robust accuracy of the model `name`, which must have a record already.
     public static func recordRobust(_ robust: RobustRecord, for name: String, in directory: URL) throws {
-        let manifest = try load(from: directory)
-        guard var record = manifest.models.first(where: { $0.name == name }) else {
-            throw ModelError("\(name) has no record in \(directory.appendingPathComponent("zoo.json").path); train it with `feint zoo train` first")
+        try modify(in: directory) { manifest in
+            guard let i = manifest.models.firstIndex(where: { $0.name == name }) else {
+                throw ModelError("\(name) has no record in \(directory.appendingPathComponent("zoo.json").path); train it with `feint zoo train` first")
+            }
+            manifest.models[i].robust = robust
         }
-        record.robust = robust
-        try update(record, in: directory)
+    }
+
+    /// Read, change and write zoo.json under an exclusive lock on its folder, so that trainings
+    /// finishing at the same time in several processes (the documented way to use two cores) each
+    /// add their record instead of the last writer dropping the others'.
+    private static func modify(in directory: URL, _ change: (inout ZooManifest) throws -> Void) throws {
+        let fd = open(directory.path, O_RDONLY)
+        guard fd >= 0 else { throw ModelError("cannot open \(directory.path) to lock zoo.json (errno \(errno))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw ModelError("cannot lock \(directory.path) (errno \(errno))") }
+        defer { flock(fd, LOCK_UN) }
+        var manifest = try load(from: directory)
+        try change(&manifest)
+        manifest.models.sort { $0.name < $1.name }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(manifest).write(to: directory.appendingPathComponent("zoo.json"), options: .atomic)
     }
 
     /// Where the zoo lives: $FEINT_MODELS, else `Models/` in the current folder, else the
