@@ -15,7 +15,8 @@ enum AttentionCommand {
     predicted class from the last convolutional stage (CNNs) or the patch tokens entering the last
     block (transformers); rollout (ViTs only: a Mixer has no attention weights) multiplies the
     blocks' attention weights. Maps are min-max normalised per image. An output folder that
-    already holds files is refused unless --force is given.
+    already holds files is refused unless --force is given (it writes over maps of the same name;
+    other files in the folder stay).
 
     Defaults: --n 16 (the first test images when no --input) --method gradcam
     Exit codes: 0 every map written; 1 error; 2 usage error; 3 some files failed; 4 none could be read.
