@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Black-box acceptance experiment (issue #5) on Fashion-MNIST: SimBA-ODS vs SimBA (pixel) vs
-# SimBA-DCT at a 10 000-query budget on 500 test images each target classifies correctly, and
-# Boundary-ODS vs Boundary (median L2 after 1 000 / 5 000 / 10 000 queries) on the first
-# $BOUNDARY_N (default 500) of them, untargeted, seed 0.
+# SimBA-DCT at a 10 000-query budget on $N (default 500) test images each target classifies
+# correctly, and Boundary-ODS vs Boundary (median L2 after 1 000 / 5 000 / 10 000 queries) on the
+# first $BOUNDARY_N (default $N) of them, untargeted, seed 0.
 #
 #   Models/experiments/blackbox.sh OUT_DIR [TARGET...]
 #
@@ -25,13 +25,13 @@ for t in ${targets[*]}; do
     for a in ${ATTACKS:-simba simba-dct simba-ods boundary boundary-ods}; do
         [[ "$a" == simba* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
-        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n 500 --only-correct --seed 0 \
+        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${N:-500}" --only-correct --seed 0 \
             "${data[@]}" --output "$out/$t-$a.json" --resume
     done
     for a in ${ATTACKS:-simba simba-dct simba-ods boundary boundary-ods}; do
         [[ "$a" == boundary* ]] || continue
         extra=(); [[ "$a" == *-ods ]] && extra=(--surrogates "$surrogates")
-        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-500}" --only-correct \
+        "$feint" blackbox --target "$t" --attack "$a" "${extra[@]}" --budget 10000 --n "${BOUNDARY_N:-${N:-500}}" --only-correct \
             --seed 0 --batch 50 "${data[@]}" --output "$out/$t-$a.json" --resume
     done
 done

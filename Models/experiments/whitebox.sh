@@ -7,7 +7,8 @@
 #   Models/experiments/whitebox.sh OUT_DIR [MODEL...]
 #
 # EPS (default 0.1) sets ε, e.g. EPS=0.0313725 (8/255) for CIFAR-10 models, which also need
-# --data: pass it as DATA=DIR (the folder holding train/ and test/).
+# --data: pass it as DATA=DIR (the folder holding train/ and test/). N (default 1000) sets the
+# number of test images.
 # Writes one JSON per (model, attack) to OUT_DIR and prints the summaries. The curve of a
 # 20-restart run gives R = 1, 5, 10 as well: restart r of a seed draws the same starts whether
 # or not more restarts follow. APGD runs 110 iterations, one restart: the nominal budget of
@@ -17,7 +18,7 @@ out="${1:?usage: whitebox.sh OUT_DIR [MODEL...]}"; shift
 models=("${@:-fmnist-smallcnn-at fmnist-vit-p7-at}")
 feint="${FEINT:-$(dirname "$0")/../../.build/release/feint}"
 mkdir -p "$out"
-common=(--eps "${EPS:-0.1}" --n 1000 --batch 128 --seeds 0,1,2)
+common=(--eps "${EPS:-0.1}" --n "${N:-1000}" --batch 128 --seeds 0,1,2)
 if [[ -n "${DATA:-}" ]]; then common+=(--data "$DATA"); fi
 # run FILE ARGS...: one evaluation, skipped when FILE exists (rerunning the script resumes).
 run() { local file="$1"; shift; [[ -f "$file" ]] || "$feint" robust "$@" "${common[@]}" --output "$file"; }
