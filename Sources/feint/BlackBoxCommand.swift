@@ -102,6 +102,11 @@ enum BlackBoxCommand {
             let same = sameSettings(saved) && saved.batch == batch && saved.samples.count % batch == 0 && saved.samples.count < test.count
                 && saved.samples.enumerated().allSatisfy { $0.element.index == $0.offset && $0.element.label == test.labels[$0.offset] }
             guard same else { throw UsageError("\(partial.path) is a checkpoint of another run (other settings or images); delete it to start over") }
+            // Targeted checkpoints from before the start images came from the whole split and the
+            // target classes were recorded would resume with other start images: refuse them.
+            guard !args.flag("targeted") || saved.samples.allSatisfy({ $0.targetClass != nil }) else {
+                throw UsageError("\(partial.path) is a targeted checkpoint written by an older Feint (no target classes); delete it to start over")
+            }
             printError("resuming after \(saved.samples.count) of \(test.count) images")
             resume = saved
         }

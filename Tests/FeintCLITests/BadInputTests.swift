@@ -317,6 +317,26 @@ struct BadInputTests {
         #expect(sample["targetClass"] as? Int != nil && sample["targetClass"] as? Int != sample["label"] as? Int)   // recorded
     }
 
+    /// A targeted checkpoint without target classes predates the whole-split start images: resuming
+    /// it would attack its remaining images from other starts than the run it began, so it is refused.
+    @Test func aTargetedCheckpointWithoutTargetClassesIsRefused() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let full = s.root.appendingPathComponent("full.json").path, cut = s.root.appendingPathComponent("cut.json").path
+        let run = ["blackbox", "--target", "fmnist-lenet5", "--attack", "boundary", "--targeted", "--budget", "20", "--n", "4", "--batch", "2"]
+        #expect(try feint(run + ["--output", full]).code == 0)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: full))) as! [String: Any]
+        let firstBatch = (json["samples"] as! [[String: Any]]).prefix(2)
+        json["samples"] = firstBatch.map { $0.filter { $0.key != "targetClass" } }
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: cut + ".partial"))
+        let old = try feint(run + ["--output", cut, "--resume"])
+        #expect(old.code == 2 && old.err.contains("older Feint"), "\(old.err)")
+        json["samples"] = Array(firstBatch)
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: cut + ".partial"))
+        let resumed = try feint(run + ["--output", cut, "--resume"])
+        #expect(resumed.code == 0 && resumed.err.contains("resuming after 2 of 4 images"), "\(resumed.err)")
+    }
+
     @Test func demoValidatesBeforeTouchingItsFolder() throws {
         let s = try Scratch()
         defer { s.clean() }
