@@ -210,15 +210,24 @@ public enum ImageQuantization {
     /// clean side of it (inside the ball when the clean image is 8-bit and ε ≥ 1/255); when that
     /// is still outside (a 16-bit or resized clean image, tiny ε), to the level nearest the clean
     /// pixel, inside the ball whenever ε ≥ 0.5/255 (below that, no level may be). Without ε: nearest.
+    ///
+    /// Distances are compared in level units (×255) with a tolerance of `levelTolerance` levels:
+    /// in Float, a level k/255 away can come out a few ulps above ε = k/255 (then the pixel lost
+    /// its whole perturbation), and ε given in decimals, 0.0313725 for 8/255, is 5·10⁻⁸ short of it
+    /// (then every pixel at ±ε got 7/255). With the tolerance, ε = 0.0313725 allows 8 levels.
     public static func onGrid(_ adversarial: Tensor, clean: Tensor, epsilon: Float?) -> Tensor {
-        adversarial.zipMap(clean) { a, c in
-            let a = Swift.min(Swift.max(a, 0), 1)
-            var q = (a * 255).rounded() / 255
-            if let e = epsilon, abs(q - c) > e {
-                q = (a >= c ? (a * 255).rounded(.down) : (a * 255).rounded(.up)) / 255
-                if abs(q - c) > e { q = (Swift.min(Swift.max(c, 0), 1) * 255).rounded() / 255 }
+        let bound = epsilon.map { $0 * 255 + levelTolerance }
+        return adversarial.zipMap(clean) { a, c in
+            let (a, c) = (Swift.min(Swift.max(a, 0), 1) * 255, c * 255)
+            var q = a.rounded()
+            if let bound, abs(q - c) > bound {
+                q = a >= c ? a.rounded(.down) : a.rounded(.up)
+                if abs(q - c) > bound { q = Swift.min(Swift.max(c, 0), 255).rounded() }
             }
-            return q
+            return q / 255
         }
     }
+
+    /// How far (in 8-bit levels) a level may lie beyond ε·255 and still count as inside the ball.
+    public static let levelTolerance: Float = 1e-3
 }

@@ -129,4 +129,23 @@ struct BenchmarkTests {
         #expect(abs(grid(10.75, 10.7, 0.1) - 11) < 1e-4)
         #expect(grid(200, 10, 0) == 10)       // ε = 0 keeps the clean level
     }
+
+    /// A pixel pushed to the edge of the ball keeps ⌊ε·255⌋ levels of perturbation from every clean
+    /// level, for the budgets the experiments use. (Comparing in Float without a tolerance, levels
+    /// 48–63 pushed up by 16/255 fell back to the clean pixel, and ε = 0.0313725 gave 7 levels.)
+    @Test func roundingKeepsTheWholePerturbationAtTheEdgeOfTheBall() {
+        for epsilon: Float in [0.0313725, 8.0 / 255, 0.0627451, 16.0 / 255, 0.1, 0.2] {
+            let steps = Int(epsilon * 255 + ImageQuantization.levelTolerance)
+            for level in 0...255 {
+                let clean = Float(level) / 255
+                for sign: Float in [1, -1] {
+                    let pushed = Swift.min(Swift.max(clean + sign * epsilon, 0), 1)
+                    let q = ImageQuantization.onGrid(Tensor(shape: [1], scalars: [pushed]), clean: Tensor(shape: [1], scalars: [clean]),
+                                                     epsilon: epsilon).scalars[0]
+                    let expected = Swift.min(Swift.max(level + Int(sign) * steps, 0), 255)
+                    #expect(abs(q * 255 - Float(expected)) < 1e-3, "ε \(epsilon), level \(level), sign \(sign): \(q * 255)")
+                }
+            }
+        }
+    }
 }
