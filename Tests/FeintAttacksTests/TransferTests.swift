@@ -49,6 +49,22 @@ struct TransferTests {
         #expect(a.cost.gradientEvaluations > 0)
     }
 
+    /// Gradient evaluations per image, T steps on N surrogates: Ens T·N (the logit ensemble's
+    /// gradient runs every surrogate); SVRE T·(N + N + 4N) (ensemble gradient, the N anchors, the
+    /// 4N inner steps).
+    @Test func costCountsEverySurrogatePass() throws {
+        let models = try Self.surrogates()
+        for m in models { m.setRequiresGrad(false) }
+        let (x, y) = Self.batch()
+        let (n, steps, images) = (models.count, 2, x.shape[0])
+        let plain = TransferSettings(epsilon: 16.0 / 255, steps: steps)
+        for (attack, perImage) in [(MIFGSM(settings: plain) as any TransferAttack, steps * n), (SVRE(settings: plain), steps * 6 * n)] {
+            var g = RandomGenerator(seed: 1)
+            let cost = attack.run(surrogates: models, images: x, labels: y, generator: &g).cost
+            #expect(cost.gradientEvaluations == images * perImage, "\(type(of: attack)): \(cost.gradientEvaluations)")
+        }
+    }
+
     @Test func gradCAMAndRollout() throws {
         let models = try Self.surrogates()
         let (x, y) = Self.batch()

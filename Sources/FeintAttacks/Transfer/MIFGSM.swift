@@ -17,11 +17,7 @@ public struct MIFGSM: TransferAttack {
         var adv = images, g = Tensor(zeros: images.shape)
         let threat = settings.threat
         for _ in 0..<settings.steps {
-            let grad = crossEntropyGradient({ x in
-                meanLogits(surrogates, x)
-            }, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
-            cost.forwardPasses += images.shape[0] * (surrogates.count - 1)
-            cost.gradientEvaluations += images.shape[0] * (surrogates.count - 1)
+            let grad = ensembleGradient(surrogates, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
             g = g * settings.momentum + norm1(settings.smooth(grad))
             adv = threat.project(adv + g.sign() * settings.stepSize, around: images)
         }

@@ -20,9 +20,7 @@ public struct SVRE: TransferAttack {
         let threat = settings.threat
         var adv = images, big = Tensor(zeros: images.shape)
         for _ in 0..<settings.steps {
-            let ensemble = crossEntropyGradient({ x in
-                meanLogits(surrogates, x)
-            }, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
+            let ensemble = ensembleGradient(surrogates, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
             let anchors = surrogates.map { s in
                 crossEntropyGradient({ s.logits($0) }, at: adv, labels: labels, settings: settings, generator: &generator, cost: &cost)
             }

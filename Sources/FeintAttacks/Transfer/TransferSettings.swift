@@ -88,6 +88,17 @@ func crossEntropyGradient(_ logits: (Variable) -> Variable, at x: Tensor, labels
     return loss.gradients(wrt: [input])[0]
 }
 
+/// ∇ₓ CE(mean_k f_k(DI(x)), y), the logit ensemble's gradient: one forward and one backward pass
+/// through each of the N surrogates, counted as N of each.
+func ensembleGradient(_ surrogates: [Model], at x: Tensor, labels: [Int], settings: TransferSettings,
+                      generator: inout RandomGenerator, cost: inout Cost) -> Tensor {
+    let g = crossEntropyGradient({ meanLogits(surrogates, $0) }, at: x, labels: labels, settings: settings,
+                                 generator: &generator, cost: &cost)
+    cost.forwardPasses += x.shape[0] * (surrogates.count - 1)
+    cost.gradientEvaluations += x.shape[0] * (surrogates.count - 1)
+    return g
+}
+
 /// The logit ensemble mean_k f_k(x) (Ens in its logit form).
 func meanLogits(_ surrogates: [Model], _ x: Variable) -> Variable {
     surrogates.dropFirst().reduce(surrogates[0].logits(x)) { $0 + $1.logits(x) } / Float(surrogates.count)
