@@ -30,12 +30,12 @@ struct CIFAR10Tests {
     @Test func loadsClassFoldersAndCachesThem() throws {
         let root = temporary(), cache = temporary()
         defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: cache) }
-        let classes = [9, 0, 3]   // truck, airplane, cat: listed in folder-name order airplane, cat, truck
+        let classes = [9, 0, 3]   // truck/0000, airplane/0001, cat/0002: test order is by file name first
         let images = try makeSplit(root, split: "test", classes: classes, seed: 1)
         let loaded = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
-        #expect(loaded.labels == [0, 3, 9])
+        #expect(loaded.labels == [9, 0, 3])
         #expect(loaded.images.shape == [3, 3, 32, 32])
-        let truck = Array(loaded.images.scalars[(2 * 3072)...])
+        let truck = Array(loaded.images.scalars[..<3072])
         #expect(truck == images[0].scalars, "the truck's pixels differ from the file's")
         let files = try FileManager.default.contentsOfDirectory(atPath: cache.path)
         #expect(files.count == 1 && files[0].hasPrefix("cifar10-test-") && files[0].hasSuffix(".u8"))
@@ -54,6 +54,28 @@ struct CIFAR10Tests {
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: file)
         _ = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).count == 3)
+    }
+
+    /// The test split interleaves the classes (every prefix is balanced); the train split keeps
+    /// the class-by-class order its validation split was drawn from.
+    @Test func theTestSplitInterleavesTheClasses() throws {
+        let root = temporary(), cache = temporary()
+        defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: cache) }
+        for split in ["train", "test"] {
+            for c in [0, 3, 9] {
+                let dir = root.appendingPathComponent(split).appendingPathComponent(CIFAR10.classes[c])
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                for i in 0..<3 {
+                    let pixels = Tensor(shape: [3, 32, 32], scalars: Array(repeating: Float(10 * c + i) / 255, count: 3072))
+                    try ImageCodec.writePNG(pixels, to: dir.appendingPathComponent(String(format: "%04d.png", i)))
+                }
+            }
+        }
+        let test = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
+        #expect(test.labels == [0, 3, 9, 0, 3, 9, 0, 3, 9])
+        #expect((0..<9).map { (test.images.scalars[$0 * 3072] * 255).rounded() } == [0, 30, 90, 1, 31, 91, 2, 32, 92])
+        let train = try CIFAR10.load(split: "train", directory: root, cacheDirectory: cache)
+        #expect(train.labels == [0, 0, 0, 3, 3, 3, 9, 9, 9])
     }
 
     @Test func corruptCachesAndEmptyFoldersAreRefused() throws {

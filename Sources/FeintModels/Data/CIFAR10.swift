@@ -4,6 +4,13 @@ import Foundation
 /// CIFAR-10 as image class folders, `root/<split>/<class>/<file>.jpg|png` (classes in label order
 /// airplane … truck, as the JPEG copy beside the project is laid out).
 ///
+/// Order: the test split is interleaved by file name, then class (`airplane/0000`,
+/// `automobile/0000`, …, `truck/0000`, `airplane/0001`, …), so its first n images, which the
+/// experiments attack, hold every class evenly (n/10 each for the copy beside the project)
+/// instead of airplanes only. The train split stays class by class, ordered by path: trainings
+/// draw their validation split from it at random, and a resumed training must see the split it
+/// began with.
+///
 /// The first load of a split decodes every file and caches the 8-bit pixels in
 /// `<cache>/cifar10-<split>-<key>.u8`, where key is a digest of the listing (relative paths, file
 /// sizes and modification times), so a changed folder or file gets a fresh cache; later loads
@@ -26,7 +33,13 @@ public enum CIFAR10 {
                             progress: (Int, Int) -> Void = { _, _ in }) throws -> LabeledImages {
         let folder = try ImageFolder(root: root.appendingPathComponent(split), classNames: classes)
         if let problem = folder.problems.first { throw problem }
-        let labelled = folder.entries.filter { $0.label != nil }
+        var labelled = folder.entries.filter { $0.label != nil }
+        if split == "test" {
+            labelled.sort { a, b in
+                let (na, nb) = ((a.path as NSString).lastPathComponent, (b.path as NSString).lastPathComponent)
+                return na != nb ? na < nb : (a.label!, a.path) < (b.label!, b.path)
+            }
+        }
         guard !labelled.isEmpty else {
             throw DataError(path: root.appendingPathComponent(split).path,
                             "holds no images in class folders named \(classes.joined(separator: ", "))")
