@@ -5,9 +5,10 @@
 
 OUT is the output folder of transfer.sh after the summarize commands of the document's setup:
 OUT/PREFIX-{eps16,eps8,eps01}[-di]/summary.{json,md} and OUT/PREFIX-eps16-gso/summary.md
-(PREFIX defaults to "transfer"). Prints Markdown to stdout, one section per table:
-held-out averages per budget, paired differences NAMEA − baseline, the ablations, GSO,
-and every per-target table. Python 3 standard library only; it reformats numbers, it
+(PREFIX defaults to "transfer"; "transfer-cifar10" for the CIFAR-10 specs). Prints Markdown to
+stdout, one section per table: held-out averages per budget, paired differences NAMEA −
+baseline, the ablations, GSO, and every per-target table. Budgets, ablations and GSO whose
+summaries are absent are left out (the CIFAR-10 run has 16/255 and 8/255, no ablations). Python 3 standard library only; it reformats numbers, it
 computes none beyond flipping the sign of a difference.
 """
 import contextlib
@@ -43,9 +44,17 @@ def negated(stat):
     return {"mean": -stat["mean"], "std": stat["std"]}
 
 
+def budgets(out, prefix):
+    """The budgets whose summaries exist (an error when none does)."""
+    found = [(label, b) for label, b in BUDGETS if os.path.exists(f"{out}/{prefix}-{b}/summary.json")]
+    if not found:
+        raise OSError(f"no {out}/{prefix}-{{{','.join(b for _, b in BUDGETS)}}}/summary.json")
+    return found
+
+
 def averages(out, prefix):
     print("## Held-out averages\n")
-    for label, b in BUDGETS:
+    for label, b in budgets(out, prefix):
         s = load(f"{out}/{prefix}-{b}/summary.json")
         seeds = ", ".join(str(x) for x in s["seeds"])
         print(f"**ε = {label}** (seeds {seeds})\n")
@@ -63,7 +72,7 @@ def differences(out, prefix):
     print("## Paired differences NAMEA − baseline\n")
     print("| ε | family | " + " | ".join(f"{a} − {b}" for a, b in PAIRS) + " |")
     print("|---|---|" + "---:|" * len(PAIRS))
-    for label, b in BUDGETS:
+    for label, b in budgets(out, prefix):
         plain = {r["attack"]: r for r in load(f"{out}/{prefix}-{b}/summary.json")["rows"]}
         di = {r["attack"]: r for r in load(f"{out}/{prefix}-{b}-di/summary.json")["rows"]}
         for k, name in FAMILIES[:3]:
@@ -76,6 +85,8 @@ def differences(out, prefix):
 def ablations(out, prefix):
     s = load(f"{out}/{prefix}-eps16/summary.json")
     rows = {r["attack"]: r for r in s["rows"]}
+    if not any(attack in rows for attack, _ in ABLATIONS):
+        return
     seeds = ", ".join(str(x) for x in s["seeds"])
     print(f"## Ablations at 16/255 (variant − NAMEA, seeds {seeds})\n")
     print("| variant | " + " | ".join(n for _, n in FAMILIES) + " |")
@@ -91,7 +102,7 @@ def per_target(out, prefix):
     gso = f"{out}/{prefix}-eps16-gso/summary.md"
     if os.path.exists(gso):
         print(f"### GSO at 16/255 (`{prefix}-eps16-gso.json`)\n\n{load(gso)}\n")
-    for label, b in BUDGETS:
+    for label, b in budgets(out, prefix):
         plain = load(f"{out}/{prefix}-{b}/summary.md")
         di = load(f"{out}/{prefix}-{b}-di/summary.md")
         di = di[di.index("Difference to di-namea"):]
