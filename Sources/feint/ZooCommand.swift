@@ -21,9 +21,10 @@ enum ZooCommand {
            accuracy recorded in Models/zoo.json.
     train  trains a catalogued model on its training split (Fashion-MNIST: 55 000 images,
            CIFAR-10: 45 000; 5 000 held out for validation), reports progress on stderr, writes a checkpoint after every
-           epoch (default ~/.cache/feint/checkpoints/NAME.safetensors; --resume continues from it),
-           then measures test accuracy, writes Models/NAME.safetensors and updates
-           Models/zoo.json. An existing weights file is only replaced with --force.
+           epoch (default ~/.cache/feint/checkpoints/NAME.safetensors, or FILE.checkpoint with
+           --output FILE; --resume continues from it, and refuses a checkpoint of another recipe:
+           only --epochs may change), then measures test accuracy, writes Models/NAME.safetensors
+           and updates Models/zoo.json. An existing weights file is only replaced with --force.
 
     Options:
       --models DIR   the zoo folder (default: $FEINT_MODELS, ./Models, or the package's Models/)
@@ -35,8 +36,8 @@ enum ZooCommand {
       --json         print JSON instead of a table
       train only (defaults: the catalogue recipe, `feint zoo list --json` shows it):
       --epochs N, --lr X, --batch B, --seed S   override the recipe
-      --checkpoint FILE  where to checkpoint after every epoch
-                     (default ~/.cache/feint/checkpoints/NAME.safetensors)
+      --checkpoint FILE  where to checkpoint after every epoch (default
+                     ~/.cache/feint/checkpoints/NAME.safetensors; with --output FILE, FILE.checkpoint)
       --resume       continue from the checkpoint (same recipe) instead of starting afresh
       --output FILE  the trained weights (default Models/NAME.safetensors; Models/zoo.json is
                      updated only when FILE is in the zoo folder)
@@ -155,12 +156,16 @@ enum ZooCommand {
         if FileManager.default.fileExists(atPath: output.path) && !args.flag("force") {
             throw UsageError("\(output.path) exists; pass --force to replace it")
         }
+        // A run writing elsewhere than the zoo (a timing run, an experiment) keeps its checkpoint
+        // beside its output, away from the zoo training's.
         let checkpoint = args.string("checkpoint").map { URL(fileURLWithPath: $0) }
+            ?? args.string("output").map { URL(fileURLWithPath: $0 + ".checkpoint") }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/feint/checkpoints/\(entry.name).safetensors")
         try FileManager.default.createDirectory(at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
         let data = try DataSplits.train(args, models: dir, dataset: entry.dataset)
         let model = try Model(name: entry.name, spec: entry.spec, seed: entry.recipe.seed)
         model.dataset = entry.dataset
+        let test = try DataSplits.test(args, models: dir, for: [model])   // before hours of training
         let trainer = Trainer(model: model, recipe: entry.recipe, data: data)
         guard trainer.train.count >= entry.recipe.batchSize else {
             throw UsageError("--batch \(entry.recipe.batchSize) is larger than the \(trainer.train.count) training images")
@@ -177,8 +182,17 @@ enum ZooCommand {
         var start = 0
         if args.flag("resume") {
             if FileManager.default.fileExists(atPath: checkpoint.path) {
-                start = try trainer.resume(from: checkpoint)
-                printError("resuming \(entry.name) from \(checkpoint.path) at epoch \(start + 1)")
+                let point = try trainer.resume(from: checkpoint)
+                start = point.epoch
+                printError("resuming \(entry.name) from \(checkpoint.path) at epoch \(start + 1)"
+                           + (point.recipeChecked ? "" : " (the checkpoint predates recorded recipes: not checked against this one)"))
+                if let old = point.checkpointEpochs {
+                    printError("note: the checkpoint was written for \(old) epochs; continuing on the schedule of \(entry.recipe.epochs)")
+                }
+                guard start <= entry.recipe.epochs else {
+                    throw UsageError("\(checkpoint.path) has trained \(start) epochs, more than --epochs \(entry.recipe.epochs)")
+                }
+                if start == entry.recipe.epochs { printError("the checkpoint has finished its \(start) epochs: nothing left to train") }
             } else {
                 printError("no checkpoint at \(checkpoint.path); starting from scratch")
             }
@@ -198,7 +212,6 @@ enum ZooCommand {
             }
         }
         let seconds = trainer.trainingSeconds   // every epoch, across resumed runs
-        let test = try DataSplits.test(args, models: dir, for: [model])
         let accuracy = model.accuracy(on: test)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

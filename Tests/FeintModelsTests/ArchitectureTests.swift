@@ -100,7 +100,7 @@ struct ArchitectureTests {
                 try partial.run(startEpoch: 0, checkpoint: ck, progress: { _ in }, stopAfter: 1)
                 model = try Model(name: "l", spec: spec, seed: 99)
                 let resumed = Trainer(model: model, recipe: recipe, data: data)
-                let next = try resumed.resume(from: ck)
+                let next = try resumed.resume(from: ck).epoch
                 // The training time carries over from the checkpoint.
                 #expect(partial.trainingSeconds > 0 && resumed.trainingSeconds == partial.trainingSeconds)
                 try resumed.run(startEpoch: next, checkpoint: ck, progress: { _ in })
@@ -113,5 +113,37 @@ struct ArchitectureTests {
         let a = try trained(resumeAfterFirst: false), b = try trained(resumeAfterFirst: false), c = try trained(resumeAfterFirst: true)
         #expect(a == b)
         #expect(a == c)
+    }
+
+    /// A checkpoint remembers its recipe: resuming with another one (seed, learning rate, …) is
+    /// refused, another epoch count is allowed and reported, and a finished checkpoint trains
+    /// nothing more but still reports its validation accuracy.
+    @Test func resumeChecksTheRecipe() throws {
+        var rng = RandomGenerator(seed: 9)
+        let data = LabeledImages(images: rng.uniform(shape: [80, 1, 28, 28]), labels: (0..<80).map { $0 % 10 },
+                                 classNames: IDX.fashionMNISTClasses)
+        var recipe = TrainingRecipe()
+        recipe.epochs = 1; recipe.batchSize = 16; recipe.validationSize = 16; recipe.learningRate = 0.01
+        let spec = try Catalog.entry("fmnist-lenet5").spec
+        let ck = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UInt32.random(in: 0...UInt32.max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: ck) }
+        let model = try Model(name: "l", spec: spec, seed: 1)
+        let trained = try Trainer(model: model, recipe: recipe, data: data).run(checkpoint: ck, progress: { _ in })
+        var other = recipe
+        other.seed = 5
+        #expect(throws: WeightsError.self) { try Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: other, data: data).resume(from: ck) }
+        other = recipe
+        other.learningRate = 0.02
+        #expect(throws: WeightsError.self) { try Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: other, data: data).resume(from: ck) }
+        other = recipe
+        other.epochs = 3
+        let longer = try Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: other, data: data).resume(from: ck)
+        #expect(longer.epoch == 1 && longer.checkpointEpochs == 1 && longer.recipeChecked)
+        let finished = Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: recipe, data: data)
+        let point = try finished.resume(from: ck)
+        #expect(point.epoch == 1 && point.checkpointEpochs == nil)
+        var epochsRun = 0
+        let validation = try finished.run(startEpoch: point.epoch, checkpoint: ck, progress: { _ in epochsRun += 1 })
+        #expect(epochsRun == 0 && validation == trained && validation > 0)
     }
 }

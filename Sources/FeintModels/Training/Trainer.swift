@@ -51,13 +51,19 @@ public final class Trainer {
     }
 
     /// Trains from `startEpoch` to the end (or to `stopAfter` epochs, for an interrupted run),
-    /// checkpointing to `checkpoint` after each epoch. Returns the last validation accuracy.
+    /// checkpointing to `checkpoint` after each epoch. Returns the last validation accuracy (of the
+    /// model as it is when no epoch was left to train, e.g. resuming a finished checkpoint).
     @discardableResult
     public func run(startEpoch: Int = 0, checkpoint: URL?, progress: (TrainingProgress) -> Void,
                     stopAfter: Int? = nil) throws -> Double {
         let steps = train.count / recipe.batchSize
+        let end = Swift.min(recipe.epochs, stopAfter ?? recipe.epochs)
+        guard startEpoch < end else {
+            model.setTraining(false)
+            return model.accuracy(on: validation)
+        }
         var accuracy = 0.0
-        for epoch in startEpoch..<Swift.min(recipe.epochs, stopAfter ?? recipe.epochs) {
+        for epoch in startEpoch..<end {
             var rng = RandomGenerator(seed: recipe.seed &* 1_000_003 &+ UInt64(epoch))
             let order = rng.permutation(train.count)
             model.setTraining(true)
@@ -131,18 +137,42 @@ public final class Trainer {
 
     // MARK: checkpoints
 
-    /// Weights, buffers and optimizer state after `epoch`, in one safetensors file.
+    /// Weights, buffers and optimizer state after `epoch`, and the recipe, in one safetensors file.
     func saveCheckpoint(_ url: URL, epoch: Int) throws {
         var tensors = Dictionary(uniqueKeysWithValues: model.stateDict.map { ("model.\($0.0)", $0.1.value) })
         for (i, t) in (sgd?.state ?? adamw?.state ?? []).enumerated() { if let t { tensors["optimizer.\(i)"] = t } }
         try Safetensors(tensors: tensors, metadata: ["epoch": "\(epoch)", "optimizer.step": "\(adamw?.stepCount ?? 0)",
-                                                               "training_seconds": "\(trainingSeconds)"]).write(to: url)
+                                                     "training_seconds": "\(trainingSeconds)",
+                                                     "recipe": try Self.recipeText(recipe)]).write(to: url)
     }
 
-    /// Restores a checkpoint; returns the epoch to continue from.
-    public func resume(from url: URL) throws -> Int {
+    /// Where a resumed run continues, and what the checkpoint said of its recipe.
+    public struct ResumePoint: Sendable {
+        /// The epoch to continue from (0-based).
+        public var epoch: Int
+        /// The epoch count the checkpoint was written for, when it differs from this run's
+        /// (`--epochs` changed: the cosine schedule continues on the new length).
+        public var checkpointEpochs: Int?
+        /// False for checkpoints written before the recipe was recorded in them (not checked).
+        public var recipeChecked: Bool
+    }
+
+    /// Restores a checkpoint. Refuses one written with another recipe (seed, learning rate,
+    /// batch, optimizer, augmentation, adversarial training…); only the epoch count may differ.
+    public func resume(from url: URL) throws -> ResumePoint {
         let file = try Safetensors(contentsOf: url)
         guard let e = file.metadata["epoch"].flatMap(Int.init) else { throw WeightsError(file: url.path, "is not a Feint training checkpoint") }
+        var point = ResumePoint(epoch: e + 1, checkpointEpochs: nil, recipeChecked: false)
+        if let text = file.metadata["recipe"] {
+            let saved = try JSONDecoder().decode(TrainingRecipe.self, from: Data(text.utf8))
+            var sameLength = saved
+            sameLength.epochs = recipe.epochs
+            guard sameLength == recipe else {
+                throw WeightsError(file: url.path, "is a checkpoint of another recipe (\(text)); delete it or give the options it was trained with")
+            }
+            point.recipeChecked = true
+            if saved.epochs != recipe.epochs { point.checkpointEpochs = saved.epochs }
+        }
         var weights = Safetensors(tensors: [:])
         for (k, v) in file.tensors where k.hasPrefix("model.") { weights.tensors[String(k.dropFirst(6))] = v }
         try model.loadState(weights, fileName: url.path)
@@ -151,6 +181,12 @@ public final class Trainer {
         sgd?.state = state
         if let adamw { adamw.state = state; adamw.stepCount = file.metadata["optimizer.step"].flatMap(Int.init) ?? 0 }
         trainingSeconds = file.metadata["training_seconds"].flatMap(Double.init) ?? 0
-        return e + 1
+        return point
+    }
+
+    static func recipeText(_ recipe: TrainingRecipe) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(recipe), as: UTF8.self)
     }
 }

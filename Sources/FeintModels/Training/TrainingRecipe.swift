@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a model is trained. Every field is recorded in the weights file and in Models/zoo.json.
 public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var epochs = 10
@@ -6,6 +8,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var optimizer = "sgd"
     public var learningRate: Float = 0.05
     public var momentum: Float = 0.9
+    /// On every parameter (BatchNorm and LayerNorm weights, biases and embeddings included), as
+    /// PyTorch's optimisers do with one parameter group; SGD adds it to the gradient, AdamW decays
+    /// the weights directly (decoupled).
     public var weightDecay: Float = 5e-4
     /// Linear warm-up over this many epochs, then cosine decay to 0 (per step).
     public var warmupEpochs: Float = 1
@@ -18,7 +23,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Adversarial training (PGD-AT, Madry et al., ICLR 2018): when set, every batch is replaced by
     /// PGD adversarial examples (uniform start, cross-entropy, in this threat model) before the
-    /// update. Nil: standard training.
+    /// update. The examples are made with the model in evaluation mode (BatchNorm uses and keeps
+    /// its running statistics) and frozen weights, as PyTorch PGD-AT / TRADES code does; Madry et
+    /// al.'s TensorFlow code attacks with batch statistics. Nil: standard training.
     public var adversarial: AdversarialRecipe?
 
     public init() {}
@@ -27,12 +34,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public func learningRate(atEpoch e: Float) -> Float {
         if e < warmupEpochs { return learningRate * Swift.max(e, 1e-3) / warmupEpochs }
         let progress = (e - warmupEpochs) / max(Float(epochs) - warmupEpochs, 1e-6)
-        return learningRate * 0.5 * (1 + cosPi(min(progress, 1)))
-    }
-
-    private func cosPi(_ x: Float) -> Float {
-        // cos(πx) for x in [0, 1] without Foundation.
-        Float(_cosPi(Double(x)))
+        return learningRate * 0.5 * (1 + Float(cos(Double.pi * Double(min(progress, 1)))))
     }
 }
 
@@ -47,5 +49,3 @@ public struct AdversarialRecipe: Codable, Equatable, Sendable {
     }
 }
 
-import Foundation
-private func _cosPi(_ x: Double) -> Double { cos(Double.pi * x) }
