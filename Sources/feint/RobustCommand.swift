@@ -20,8 +20,10 @@ enum RobustCommand {
     the seeds (the JSON keeps every run). --record writes clean and robust accuracy, the attack
     and this command into the model's record in Models/zoo.json (one seed only). --force replaces
     an existing --output file or an earlier --record. PGD skips images
-    already misclassified or broken by an earlier restart; --no-early-exit attacks every image in
-    every restart (same robust accuracy, more work; full batches for throughput measurements).
+    already misclassified or broken by an earlier restart; --no-early-exit (PGD only) attacks every
+    image in every restart: full batches for throughput measurements, more work, and other random
+    draws for the images that remain (restarts draw only for the images still attacked), so the
+    robust accuracy is a sample of the same attack, not the same number.
 
     Defaults: --attack pgd --init odi --odi-steps 2 --loss margin --norm linf --eps 0.1 --steps 20
               --step-size eps/4 --restarts 1 --n 1000 --batch 128 --seed 0 (APGD: --loss ce,
@@ -67,6 +69,7 @@ enum RobustCommand {
         if kind != "pgd", let pgdOnly = ["init", "odi-steps", "step-size", "schedule"].first(where: { args.string($0) != nil }) {
             throw UsageError("--\(pgdOnly) is an option of --attack pgd, not \(kind)")
         }
+        if kind != "pgd" && args.flag("no-early-exit") { throw UsageError("--no-early-exit is an option of --attack pgd, not \(kind)") }
         if kind == "fgsm", let iterative = ["steps", "restarts"].first(where: { args.string($0) != nil }) {
             throw UsageError("--\(iterative) does not apply to fgsm (one step)")
         }
@@ -96,7 +99,8 @@ enum RobustCommand {
             attack = PGD(epsilon: eps, norm: norm, stepSize: stepSize, steps: steps, restarts: restarts,
                          initialization: initialization, loss: loss, schedule: schedule, earlyExit: !args.flag("no-early-exit"))
             settings.merge(["steps": "\(steps)", "restarts": "\(restarts)", "stepSize": "\(stepSize)",
-                            "init": args.string("init") ?? "odi", "odiSteps": "\(odiSteps)", "schedule": schedule.rawValue]) { $1 }
+                            "init": args.string("init") ?? "odi", "schedule": schedule.rawValue]) { $1 }
+            if case .odi = initialization { settings["odiSteps"] = "\(odiSteps)" }
             if args.flag("no-early-exit") { settings["earlyExit"] = "false" }
         default:
             throw UsageError("--attack must be pgd, apgd or fgsm, got '\(kind)'")
@@ -104,6 +108,9 @@ enum RobustCommand {
         if args.flag("record") && args.string("seeds") != nil { throw UsageError("--record takes one --seed, not --seeds") }
         let store = ModelStore(args)
         let model = try store.load(modelName)
+        if loss == .dlr && model.spec.classNames.count < 3 {
+            throw UsageError("--loss dlr needs at least 3 classes (it divides by z_π1 − z_π3); \(model.name) has \(model.spec.classNames.count)")
+        }
         if args.flag("record"), !args.flag("force"),
            let old = try ZooManifest.load(from: store.directory).models.first(where: { $0.name == model.name })?.robust {
             throw UsageError("\(model.name) already has a recorded robust accuracy (\(old.attack), \(old.images) images); pass --force to replace it")

@@ -108,6 +108,40 @@ struct WhiteBoxInvariantTests {
         #expect(APGD(steps: 100).checkpoints == [22, 41, 57, 70, 80, 87, 93, 99])
     }
 
+    /// APGD's step-size rules on scripted objectives (100 steps, 3 samples): the checkpoints fall
+    /// where `checkpoints` says; (1) a flat objective halves η at every checkpoint; a rising one
+    /// never; (2) an objective that rises every step but stays below its first (best) value halves
+    /// η only at checkpoints whose predecessor did not: not at the first (rule (2) starts off),
+    /// then every other one. (A bug once compared η with itself, so rule (2) fired at every one.)
+    @Test func apgdStepSizeRules() {
+        var control = APGDStepControl(steps: 100, initialValues: [0, 0, 10])
+        var marks: [Int] = [], halved: [[Int]] = []
+        for k in 1...100 {
+            let values: [Float] = [0, Float(k), Float(k) * 1e-3]   // flat, rising, rising below the best
+            if let reduce = control.record(values).reduce { marks.append(k); halved.append(reduce) }
+        }
+        #expect(marks == APGD(steps: 100).checkpoints)
+        #expect(halved.map { $0.contains(0) } == Array(repeating: true, count: marks.count))
+        #expect(halved.allSatisfy { !$0.contains(1) })
+        #expect(halved.map { $0.contains(2) } == [false, true, false, true, false, true, false, true])
+    }
+
+    /// The L∞ projection keeps |δ| ≤ ε exactly in Float (c + d can round past ε), and the L2
+    /// random start is uniform in the ball's volume: at d = 192 pixels nearly all its mass lies
+    /// beyond 0.9 ε (a uniform radius would put 90 % of the starts inside).
+    @Test func projectionAndRandomStartsKeepTheBall() {
+        var g = RandomGenerator(seed: 3)
+        let clean = g.uniform(shape: [64, 3, 8, 8])
+        for e: Float in [0.1, 8.0 / 255, 16.0 / 255, 0.0313725] {
+            let far = clean + g.uniform(shape: clean.shape, low: -1, high: 1)
+            let projected = ThreatModel(norm: .linf, epsilon: e).project(far, around: clean)
+            #expect(projected.zipMap(clean) { abs($0 - $1) }.scalars.allSatisfy { $0 <= e }, "ε \(e)")
+        }
+        let gray = Tensor(shape: [64, 3, 8, 8], scalars: Array(repeating: 0.5, count: 64 * 192))
+        let starts = ThreatModel(norm: .l2, epsilon: 0.5).randomStart(around: gray, generator: &g)
+        #expect((starts - gray).rowNorms().allSatisfy { $0 >= 0.45 && $0 <= 0.5 + 1e-6 })
+    }
+
     @Test func dlrLossValue() {
         // z = (3, 1, 2, 0), y = 0: −(z_y − max_{j≠y} z_j)/(z_π1 − z_π3) = −(3 − 2)/(3 − 1) = −0.5.
         let z = Variable(Tensor(shape: [1, 4], scalars: [3, 1, 2, 0]))

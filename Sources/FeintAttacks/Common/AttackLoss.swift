@@ -23,6 +23,7 @@ public enum AttackLoss: String, Codable, Sendable, CaseIterable {
         case let (.margin, .targeted(_, targets)):
             return -marginLoss(logits, labels: targets, reduction: .none)
         case let (.dlr, .untargeted(labels)):
+            precondition(logits.shape[1] >= 3, "DLR needs at least 3 classes")
             let order = Self.ranks(logits.value)
             let scale = pick(logits, order.map { $0[0] }) - pick(logits, order.map { $0[2] }) + 1e-12
             return marginLoss(logits, labels: labels, reduction: .none) / scale

@@ -1,3 +1,4 @@
+import Foundation
 import FeintCore
 import FeintModels
 
@@ -59,7 +60,10 @@ public struct ThreatModel: Sendable, Equatable {
                 adversarial.withUnsafeBufferPointer { a in clean.withUnsafeBufferPointer { c in
                     for i in 0..<out.count {
                         let d = Swift.min(Swift.max(a[i] - c[i], -e), e)
-                        out[i] = Swift.min(Swift.max(c[i] + d, 0), 1)
+                        var o = Swift.min(Swift.max(c[i] + d, 0), 1)
+                        // c + d can round to a float just outside the ball: step back toward c.
+                        for _ in 0..<4 where abs(o - c[i]) > e { o = o > c[i] ? o.nextDown : o.nextUp }
+                        out[i] = o
                     }
                 } }
             }
@@ -86,14 +90,16 @@ public struct ThreatModel: Sendable, Equatable {
     }
 
     /// A uniformly random start inside the ball (L∞: U(−ε, ε) per pixel; L2: a uniform random
-    /// direction at radius ε·u, u ~ U(0, 1)), clamped to [0, 1].
+    /// direction at radius ε·u^(1/d), u ~ U(0, 1), d pixels per sample: uniform in the ball's
+    /// volume), clamped to [0, 1].
     public func randomStart(around clean: Tensor, generator: inout RandomGenerator) -> Tensor {
         switch norm {
         case .linf:
             return project(clean + generator.uniform(shape: clean.shape, low: -epsilon, high: epsilon), around: clean)
         case .l2:
             let g = generator.normal(shape: clean.shape)
-            let radii = (0..<clean.shape[0]).map { _ in epsilon * generator.nextUnitFloat() }
+            let d = Double(clean.count / Swift.max(clean.shape[0], 1))
+            let radii = (0..<clean.shape[0]).map { _ in epsilon * Float(pow(Double(generator.nextUnitFloat()), 1 / d)) }
             let unit = g.scaledRows(by: g.rowNorms().map { $0 > 0 ? 1 / $0 : 0 })
             return project(clean + unit.scaledRows(by: radii), around: clean)
         }
