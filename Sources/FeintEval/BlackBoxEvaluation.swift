@@ -7,6 +7,8 @@ import Foundation
 /// final perturbation sizes, and for the Boundary attack the median L2 at query checkpoints.
 public struct BlackBoxEvaluation: Codable, Sendable {
     public struct Sample: Codable, Sendable {
+        /// The image's row in the test split (results written before session 8's fix: its row
+        /// among the attacked images, which differs under `--only-correct`).
         public var index: Int
         public var label: Int
         public var success: Bool
@@ -54,17 +56,23 @@ public enum BlackBoxRun {
     /// so the result equals an uninterrupted run. `checkpoint` receives the evaluation so far
     /// after every batch (write it to disk to make a long run resumable).
     ///
-    /// Targeted Boundary runs start each image from the first image of `startPool` (default:
-    /// `data`) labelled with its target class; pass the whole test split when `data` is a prefix.
+    /// Targeted Boundary runs try as start each image's first `startCandidates` images of
+    /// `startPool` (default: `data`) labelled with its target class, in order, until the target
+    /// classifies one as that class (every try a counted query); pass the whole test split when
+    /// `data` is a prefix. `indices` are the rows of `data` in the test split (recorded per
+    /// sample; default 0, 1, …).
     ///
     /// - Precondition: `resume` came from a run of the same data, seed and `batchSize`, so its
     ///   samples end on a whole batch (the CLI checks this before it calls); for targeted runs,
     ///   `startPool` holds an image of every class.
-    public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, startPool: LabeledImages? = nil,
+    public static func evaluate(target: Model, surrogates: [Model], kind: Kind, data: LabeledImages, indices: [Int]? = nil,
+                                startPool: LabeledImages? = nil, startCandidates: Int = 10,
                                 budget: Int, targeted: Bool, batchSize: Int = 100, seed: UInt64, resume: BlackBoxEvaluation? = nil,
                                 checkpoint: (BlackBoxEvaluation) -> Void = { _ in },
                                 progress: (Int, Int) -> Void = { _, _ in }) -> BlackBoxEvaluation {
         for m in [target] + surrogates { m.setRequiresGrad(false); m.setTraining(false) }
+        let indices = indices ?? Array(0..<data.count)
+        precondition(indices.count == data.count, "evaluate: \(indices.count) indices for \(data.count) images")
         let classes = target.spec.classNames.count
         var samples = resume?.samples ?? []
         precondition(samples.count == data.count || samples.count % batchSize == 0,
@@ -81,12 +89,12 @@ public enum BlackBoxRun {
             let (x, labels) = data.batch(batchStart..<end)
             var generator = RandomGenerator.forBatch(batchStart / batchSize, seed: seed)
             let goal: Goal
-            var starts: Tensor?, targetClasses: [Int]?
+            var starts: [Tensor] = [], targetClasses: [Int]?
             if targeted {
                 let targets = labels.map { ($0 + 1 + generator.int(below: classes - 1)) % classes }
                 targetClasses = targets
                 goal = .targeted(labels: labels, targets: targets)
-                starts = targetStarts(targets, data: startPool ?? data)
+                starts = targetStarts(targets, data: startPool ?? data, candidates: startCandidates)
             } else {
                 goal = .untargeted(labels: labels)
             }
@@ -102,7 +110,7 @@ public enum BlackBoxRun {
                 result = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), starts: starts, generator: &generator)
             }
             for i in 0..<labels.count {
-                samples.append(.init(index: batchStart + i, label: labels[i], success: result.success[i], queries: result.queries[i],
+                samples.append(.init(index: indices[batchStart + i], label: labels[i], success: result.success[i], queries: result.queries[i],
                                      l2: result.l2[i].isFinite ? result.l2[i] : nil, linf: result.linf[i].isFinite ? result.linf[i] : nil,
                                      curve: result.curve[i].map { $0.isFinite ? $0 : nil }, targetClass: targetClasses?[i]))
             }
@@ -141,13 +149,19 @@ public enum BlackBoxRun {
                                   seconds: seconds, version: FeintVersion.string, samples: samples)
     }
 
-    /// For each target class, the first image of `data` labelled with it (targeted starts).
-    static func targetStarts(_ targets: [Int], data: LabeledImages) -> Tensor {
-        let rows = targets.map { t in
-            guard let row = data.labels.firstIndex(of: t) else { preconditionFailure("targeted start: no image of class \(t) in the start pool") }
-            return row
+    /// Candidate starts for targeted runs: candidate j holds, for each image, the j-th image of
+    /// `data` labelled with its target class (the last one again when the class has fewer).
+    static func targetStarts(_ targets: [Int], data: LabeledImages, candidates: Int) -> [Tensor] {
+        var rowsOfClass: [Int: [Int]] = [:]
+        for (row, label) in data.labels.enumerated() where (rowsOfClass[label]?.count ?? 0) < candidates {
+            rowsOfClass[label, default: []].append(row)
         }
-        return data.images.rows(rows)
+        return (0..<candidates).map { j in
+            data.images.rows(targets.map { t in
+                guard let rows = rowsOfClass[t] else { preconditionFailure("targeted start: no image of class \(t) in the start pool") }
+                return rows[min(j, rows.count - 1)]
+            })
+        }
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -19,7 +19,8 @@ enum BlackBoxCommand {
     and for Boundary the median L2 after 1 000 / 5 000 / 10 000 queries.
     ODS variants need --surrogates (white-box models other than the target). --targeted gives each
     image a random class other than its label (from the seed) to reach; Boundary then starts from
-    the first test image of that class.
+    the first test image of that class the target classifies as such (up to 10 tried, each a
+    counted query). The JSON records each image's row in the test split.
 
     With --output FILE the run writes FILE.partial after every batch (a black-box run can take
     hours); --resume continues an interrupted run from it, with the same result as an
@@ -67,17 +68,22 @@ enum BlackBoxCommand {
         if args.flag("targeted"), let missing = (0..<target.spec.classNames.count).first(where: { !split.labels.contains($0) }) {
             throw UsageError("--targeted starts each image from a test image of its target class; the data hold none of class \(missing)")
         }
-        var test = split
+        // The attacked images' rows in the test split.
+        let indices: [Int]
         if args.flag("only-correct") {
-            let predictions = target.predict(test.images).argmaxLastAxis()
-            test = test.subset(Array((0..<test.count).filter { predictions[$0] == test.labels[$0] }.prefix(n)))
+            let predictions = target.predict(split.images).argmaxLastAxis()
+            indices = Array((0..<split.count).filter { predictions[$0] == split.labels[$0] }.prefix(n))
         } else {
-            test = test.prefix(n)
+            indices = Array(0..<min(n, split.count))
         }
-        /// Whether a saved run (finished or a checkpoint) was made with these settings on these images.
+        let test = split.subset(indices)
+        /// Whether a saved run (finished or a checkpoint) was made with these settings on these
+        /// images (same rows of the test split with the same labels, so --only-correct and --data count).
         func sameSettings(_ saved: BlackBoxEvaluation) -> Bool {
             saved.target == target.name && saved.surrogates == surrogates.map(\.name) && saved.attack == kind.rawValue
                 && saved.targeted == args.flag("targeted") && saved.budget == budget && saved.seed == seed && saved.images == test.count
+                && saved.batch == batch && saved.samples.count <= test.count
+                && saved.samples.enumerated().allSatisfy { $0.element.index == indices[$0.offset] && $0.element.label == test.labels[$0.offset] }
         }
         if let output, complete {
             // A finished run is kept if it is this run; anything else is a mistake worth a word.
@@ -99,8 +105,7 @@ enum BlackBoxCommand {
             do { saved = try decodeJSON(BlackBoxEvaluation.self, from: partial) } catch {
                 throw UsageError("\(partial.path) is not a readable checkpoint (\(error.localizedDescription)); delete it to start over")
             }
-            let same = sameSettings(saved) && saved.batch == batch && saved.samples.count % batch == 0 && saved.samples.count < test.count
-                && saved.samples.enumerated().allSatisfy { $0.element.index == $0.offset && $0.element.label == test.labels[$0.offset] }
+            let same = sameSettings(saved) && saved.samples.count % batch == 0 && saved.samples.count < test.count
             guard same else { throw UsageError("\(partial.path) is a checkpoint of another run (other settings or images); delete it to start over") }
             // Targeted checkpoints from before the start images came from the whole split and the
             // target classes were recorded would resume with other start images: refuse them.
@@ -111,7 +116,7 @@ enum BlackBoxCommand {
             resume = saved
         }
         var checkpointError: (any Error)?
-        let result = BlackBoxRun.evaluate(target: target, surrogates: surrogates, kind: kind, data: test, startPool: split, budget: budget,
+        let result = BlackBoxRun.evaluate(target: target, surrogates: surrogates, kind: kind, data: test, indices: indices, startPool: split, budget: budget,
                                           targeted: args.flag("targeted"), batchSize: batch, seed: seed, resume: resume,
                                           checkpoint: { soFar in
                                               guard let partial, checkpointError == nil else { return }

@@ -95,6 +95,28 @@ struct BlackBoxTests {
         #expect(r.success.filter { $0 }.count >= 6)
     }
 
+    /// Targeted starts: candidates are tried in order until the target classifies one as the
+    /// target class, each try a counted query; the curve is ∞ at the marks before the start.
+    @Test func boundaryTriesStartCandidatesInOrder() {
+        let (all, _) = Self.setup()
+        let net = TinyNet()
+        let predicted = net.logits(Variable(all)).value.argmaxLastAxis()
+        // Images whose successor is classified differently: the successor is the start.
+        let rows = (0..<12).filter { predicted[$0] != predicted[($0 + 1) % 12] }
+        #expect(rows.count >= 4)
+        let x = all.rows(rows), successors = all.rows(rows.map { ($0 + 1) % 12 })
+        let goal = Goal.targeted(labels: rows.map { predicted[$0] }, targets: rows.map { predicted[($0 + 1) % 12] })
+        let oracle = QueryOracle(net, samples: rows.count, budget: 300, access: .decisions)
+        var g = RandomGenerator(seed: 1)
+        let r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .gaussian,
+                                     starts: Array(repeating: x, count: 120) + [successors], generator: &g)
+        #expect(r.success.allSatisfy { $0 })
+        #expect(r.queries.allSatisfy { $0 == 1 + 121 })   // the clean query, 120 failed candidates, the start
+        for c in r.curve {
+            #expect(c.count == 3 && c[0] == .infinity && c[1].isFinite && c[2] <= c[1])
+        }
+    }
+
     @Test func oracleRefusesOverBudget() async {
         await #expect(processExitsWith: .failure) {
             let oracle = QueryOracle(TinyNet(), samples: 1, budget: 1)
@@ -122,6 +144,23 @@ struct BlackBoxTests {
             if norm > 1e-3 { basis.append(v.map { $0 / norm }) }
         }
         #expect(basis.count == classes)
+    }
+
+    /// SimBA-DCT walks the low block first, then bands of increasing max(i, j), `f`/4 wide, every
+    /// frequency of every channel exactly once.
+    @Test func dctOrderGoesFromLowToHighBands() {
+        var g = RandomGenerator(seed: 1)
+        let basis = OrderedBasis(source: .dct(frequencies: 8), shape: [3, 16, 16], samples: 2, generator: &g)
+        for order in basis.orders {
+            #expect(order.sorted() == Array(0..<(3 * 256)))
+            let bands = order.map { index -> Int in
+                let m = max((index / 16) % 16, index % 16)
+                return m < 8 ? 0 : 1 + (m - 8) / 2
+            }
+            #expect(bands == bands.sorted())
+            #expect(bands.prefix(3 * 64).allSatisfy { $0 == 0 } && bands.filter { $0 == 1 }.count == 3 * (100 - 64))
+        }
+        #expect(basis.orders[0] != basis.orders[1])   // each image its own random order within bands
     }
 
     @Test func dctBasisIsOrthonormal() {

@@ -4,10 +4,13 @@ import FeintModels
 /// The Boundary attack (Brendel, Rauber & Bethge, ICLR 2018), decision-based, as Foolbox 3
 /// implements it; with ODS proposals (Boundary-ODS, Tashiro et al. 2020) or Gaussian ones.
 ///
-/// Start: the blended-uniform-noise line search (Foolbox's LinearSearchBlendedUniformNoise):
-/// uniform noise images until one is adversarial (≤ `initDirections` tries), then the first
-/// adversarial blend (1 − t)·x + t·noise over t = 0, 1/`initSteps`, …, 1; targeted: start from
-/// the given target-class images. Every query counts toward the budget. Then each step:
+/// Start: the blended-uniform-noise line search (Foolbox's LinearSearchBlendedUniformNoise, with
+/// the 50 steps Foolbox's BoundaryAttack gives it): uniform noise images until one is adversarial
+/// (≤ `initDirections` tries), then the first adversarial blend (1 − t)·x + t·noise over
+/// t = 1/`initSteps`, 2/`initSteps`, …, 1; targeted: the given candidate start images, tried in
+/// order until one meets the goal (Foolbox's `starting_points`, without a line search). Every
+/// query counts toward the budget; the distance curve is ∞ at the marks before an image's start.
+/// Then each step:
 ///   η = proposal (Gaussian or ODS at the current adversarial x_a), made orthogonal to the
 ///   source direction d = x − x_a, rescaled to spherical_step·‖d‖;
 ///   spherical candidate x_s = x + (η − d)/√(1 + spherical_step²), clipped;
@@ -24,12 +27,14 @@ public struct BoundaryAttack: Sendable {
     public var sourceStep: Float = 0.01
     public var stepAdaptation: Float = 1.5
     public var initDirections = 1000
-    public var initSteps = 1000
+    public var initSteps = 50
 
     public init() {}
 
+    /// `starts`: candidate start images, each [N, …] like `images` (targeted runs); empty: the
+    /// blended-noise search.
     public func run(oracle: QueryOracle, images: Tensor, goal: Goal, directions: DirectionSource,
-                    starts: Tensor? = nil, generator: inout RandomGenerator) -> BlackBoxResult {
+                    starts: [Tensor] = [], generator: inout RandomGenerator) -> BlackBoxResult {
         let n = images.shape[0]
         let all = Array(0..<n)
         var adversarial = images
@@ -41,21 +46,26 @@ public struct BoundaryAttack: Sendable {
         let clean = goal.isMet(predictions: oracle.labels(images, samples: all))
         for i in all where clean[i] { found[i] = true }
         let done = clean
-        if let starts {
-            let pending = all.filter { !found[$0] }
-            if !pending.isEmpty {
-                let met = goal.subset(pending).isMet(predictions: oracle.labels(starts.rows(pending), samples: pending))
+        if starts.isEmpty {
+            initialise(oracle, images, goal, &adversarial, &found, &generator)
+        } else {
+            for candidate in starts {
+                let pending = all.filter { !found[$0] && oracle.remaining($0) >= 1 }
+                if pending.isEmpty { break }
+                let met = goal.subset(pending).isMet(predictions: oracle.labels(candidate.rows(pending), samples: pending))
                 let ok = pending.indices.filter { met[$0] }.map { pending[$0] }
-                adversarial.setRows(ok, from: starts.rows(ok))
+                adversarial.setRows(ok, from: candidate.rows(ok))
                 for i in ok { found[i] = true }
             }
-        } else {
-            initialise(oracle, images, goal, &adversarial, &found, &generator)
         }
         // First success = the starting adversarial is ready (noise search and line search counted);
-        // an image without one reports every query it spent.
+        // an image without one reports every query it spent. Marks before the start are ∞.
         let firstSuccess = oracle.queries
-        for i in all { record(i) }
+        for i in all {
+            while curve[i].count < oracle.queries[i] / 100 {
+                curve[i].append((curve[i].count + 1) * 100 >= firstSuccess[i] ? distance(i) : .infinity)
+            }
+        }
         var spherical = [Float](repeating: sphericalStep, count: n), source = [Float](repeating: sourceStep, count: n)
         var sphericalStats = all.map { _ in [Bool]() }, sourceStats = all.map { _ in [Bool]() }
         var step = 0

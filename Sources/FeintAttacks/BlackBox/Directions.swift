@@ -6,8 +6,10 @@ import Foundation
 public enum DirectionSource {
     /// Coordinate vectors of single pixels, in a random order per image (SimBA's baseline).
     case pixel
-    /// Orthonormal 2-D DCT-II basis vectors, lowest `frequencies`×`frequencies` block first, in a
-    /// random order per image, then the remaining frequencies (SimBA-DCT).
+    /// Orthonormal 2-D DCT-II basis vectors (SimBA-DCT): the lowest `frequencies`×`frequencies`
+    /// block of every channel first, in a random order per image, then the higher frequencies in
+    /// bands of increasing max(i, j), `frequencies`/4 wide, each in a random order (Guo et al.'s
+    /// strided `block_order`, whose ImageNet setting is a 28 block and stride 7).
     case dct(frequencies: Int)
     /// ODS directions (unit L2) of a surrogate drawn uniformly at each iteration, with a fresh
     /// w ~ U(−1, 1)^C per image (Tashiro et al. 2020). Surrogates are white-box models other
@@ -29,7 +31,9 @@ public enum DirectionSource {
 /// Per-image state for the ordered bases (pixel, DCT): each image walks its own permutation.
 public struct OrderedBasis {
     let shape: [Int]   // [C, H, W]
-    var orders: [[Int]]
+    /// Per image, the basis indices in the order they are walked: (c·H + i)·W + j, pixel (i, j)
+    /// or frequency (i, j) of channel c.
+    public private(set) var orders: [[Int]]
     var position: [Int]
     let source: DirectionSource
 
@@ -44,11 +48,19 @@ public struct OrderedBasis {
                 orders.append(generator.permutation(c * h * w))
             case let .dct(f):
                 // Index = (c·H + i)·W + j for frequency (i, j) of channel c; low block first.
-                let low = (0..<c).flatMap { ch in (0..<min(f, h)).flatMap { i in (0..<min(f, w)).map { j in (ch * h + i) * w + j } } }
-                let lowSet = Set(low)
-                let rest = (0..<(c * h * w)).filter { !lowSet.contains($0) }
-                let p1 = generator.permutation(low.count).map { low[$0] }, p2 = generator.permutation(rest.count).map { rest[$0] }
-                orders.append(p1 + p2)
+                // Band b holds the frequencies with f + (b − 1)·stride ≤ max(i, j) < f + b·stride (band 0: the block).
+                let stride = max(f / 4, 1)
+                func band(_ index: Int) -> Int {
+                    let m = max((index / w) % h, index % w)
+                    return m < f ? 0 : 1 + (m - f) / stride
+                }
+                var bands: [[Int]] = []
+                for index in 0..<(c * h * w) {
+                    let b = band(index)
+                    while bands.count <= b { bands.append([]) }
+                    bands[b].append(index)
+                }
+                orders.append(bands.flatMap { members in generator.permutation(members.count).map { members[$0] } })
             default:
                 orders.append([])
             }
