@@ -9,6 +9,8 @@
 # EPS (default 0.1) sets ε, e.g. EPS=0.0313725 (8/255) for CIFAR-10 models, which also need
 # --data: pass it as DATA=DIR (the folder holding train/ and test/). N (default 1000) sets the
 # number of test images.
+# RUNS (default "pgd-uniform pgd-odi apgd-ce apgd-dlr") picks the runs, THROUGHPUT=0 skips the
+# throughput rounds at the end (e.g. when a queue runs the pieces side by side).
 # Writes one JSON per (model, attack) to OUT_DIR and prints the summaries. The curve of a
 # 20-restart run gives R = 1, 5, 10 as well: restart r of a seed draws the same starts whether
 # or not more restarts follow. APGD runs 110 iterations, one restart: the nominal budget of
@@ -23,11 +25,17 @@ if [[ -n "${DATA:-}" ]]; then common+=(--data "$DATA"); fi
 # run FILE ARGS...: one evaluation, skipped when FILE exists (rerunning the script resumes).
 run() { local file="$1"; shift; [[ -f "$file" ]] || "$feint" robust "$@" "${common[@]}" --output "$file"; }
 for m in ${models[*]}; do
-    run "$out/$m-pgd-uniform.json" --model "$m" --attack pgd --init uniform --loss margin --steps 20 --restarts 20
-    run "$out/$m-pgd-odi.json" --model "$m" --attack pgd --init odi --loss margin --steps 20 --restarts 20
-    run "$out/$m-apgd-ce.json" --model "$m" --attack apgd --loss ce --steps 110
-    run "$out/$m-apgd-dlr.json" --model "$m" --attack apgd --loss dlr --steps 110
+    for r in ${RUNS:-pgd-uniform pgd-odi apgd-ce apgd-dlr}; do
+        case "$r" in
+            pgd-uniform) run "$out/$m-$r.json" --model "$m" --attack pgd --init uniform --loss margin --steps 20 --restarts 20 ;;
+            pgd-odi) run "$out/$m-$r.json" --model "$m" --attack pgd --init odi --loss margin --steps 20 --restarts 20 ;;
+            apgd-ce) run "$out/$m-$r.json" --model "$m" --attack apgd --loss ce --steps 110 ;;
+            apgd-dlr) run "$out/$m-$r.json" --model "$m" --attack apgd --loss dlr --steps 110 ;;
+            *) echo "whitebox.sh: unknown run '$r'" >&2; exit 2 ;;
+        esac
+    done
 done
+[[ "${THROUGHPUT:-1}" == 0 ]] && exit 0
 # Throughput: PGD's gradient evaluations per second inside the attack loop at batch 128 (one
 # restart, uniform start, 1 024 images, every image attacked so batches stay full; the loop's
 # clean and final forward passes included)
