@@ -99,8 +99,13 @@ public enum Benchmark {
                                 directory: URL, resume: Bool, progress: (String, Int, Int) -> Void) throws -> URL {
         let url = directory.appendingPathComponent(shardFile(k, n))
         if FileManager.default.fileExists(atPath: url.path) {
-            if resume { return url }
-            throw SpecError("\(url.path) exists (pass --resume to keep it, or choose another --out)")
+            guard resume else { throw SpecError("\(url.path) exists (pass --resume to keep it, or choose another --out)") }
+            let kept = try? JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: url))
+            guard kept?.version == FeintVersion.string else {
+                throw SpecError("\(url.path) was written by Feint \(kept?.version ?? "before 0.2.0"), this is \(FeintVersion.string): "
+                                + "its results would mix with this version's; choose another --out")
+            }
+            return url
         }
         guard data.count >= spec.images else { throw SpecError("the spec asks for \(spec.images) images, the data has \(data.count)") }
         let attacks = try spec.attacks.map { ($0.title, try $0.make()) }
@@ -140,6 +145,10 @@ public enum Benchmark {
         guard !runs.isEmpty else { throw SpecError("no shard-*.json files in \(directories.map(\.path).joined(separator: ", "))") }
         guard splits.count == 1 else {
             throw SpecError("the shards come from different splits (\(splits.sorted().map { "shard-K\($0)" }.joined(separator: ", "))); merge the shards of one")
+        }
+        let versions = Set(runs.map { $0.version ?? "before 0.2.0" })
+        guard versions.count == 1 else {
+            throw SpecError("the shards come from different Feint versions (\(versions.sorted().joined(separator: ", "))); rerun the old ones")
         }
         for r in runs {
             guard r.attacks.map(\.title) == spec.attacks.map(\.title) else {

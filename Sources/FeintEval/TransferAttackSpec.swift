@@ -73,6 +73,15 @@ public struct TransferAttackSpec: Codable, Sendable, Equatable {
         guard ti == 0 || (ti % 2 == 1 && ti >= 1 && ti <= 31) else {
             throw SpecError("attack \(title): ti (the smoothing kernel's size) must be 0 (off) or odd in 1...31, got \(ti)")
         }
+        // Options the attack would ignore are errors, not silent no-ops (defaults are harmless).
+        let nameaOnly = [("threshold", threshold != "0.6"), ("fill", fill != "noise"), ("merge", merge != "momentum"),
+                         ("metaTrain", !metaTrain), ("metaTest", !metaTest), ("gso", gso != nil)].filter(\.1).map(\.0)
+        if name != "namea", !nameaOnly.isEmpty {
+            throw SpecError("attack \(title): \(nameaOnly.joined(separator: ", ")) \(nameaOnly.count == 1 ? "is an option" : "are options") of namea only")
+        }
+        if ["di-mi", "ti-di-mi"].contains(name), di != 0 || ti != 0 {
+            throw SpecError("attack \(title): \(name) sets its own di and ti; use name mi (or ens) with di and ti instead")
+        }
         var s = TransferSettings(epsilon: eps, stepSize: stepSize, steps: steps, momentum: momentum,
                                  diversityProbability: di, translationKernel: ti > 1 ? ti : nil)
         switch name {

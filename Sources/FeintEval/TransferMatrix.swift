@@ -96,7 +96,7 @@ public struct TransferMatrix: Codable, Sendable {
                             settings: runs.first?.attacks[a].settings))
         }
         return TransferMatrix(images: n, epsilon: epsilon, steps: steps, seed: seed, columns: columns, rows: rows, labels: labels,
-                              version: FeintVersion.string)
+                              version: runs.first?.version ?? nil)
     }
 
     /// The `fooled` matrix as a Markdown table (percent), white-box columns marked with *, robust
@@ -156,6 +156,9 @@ public struct TransferRun: Codable, Sendable {
     public var models: [ModelInfo]
     public var clean: [String: [Int]]
     public var attacks: [AttackRun]
+    /// The Feint version that attacked these images (nil in shards written before 0.2.0): a
+    /// resumed or merged run never mixes versions.
+    public var version: String? = FeintVersion.string
 
     public init(firstImage: Int, labels: [Int], models: [ModelInfo], clean: [String: [Int]], attacks: [AttackRun]) {
         self.firstImage = firstImage; self.labels = labels; self.models = models; self.clean = clean; self.attacks = attacks

@@ -51,17 +51,26 @@ struct TransferTests {
 
     /// Gradient evaluations per image, T steps on N surrogates: Ens T·N (the logit ensemble's
     /// gradient runs every surrogate); SVRE T·(N + N + 4N) (ensemble gradient, the N anchors, the
-    /// 4N inner steps).
+    /// 4N inner steps); AdaEA T·2N (each model's own, then the weighted ensemble's); SMER T·4N;
+    /// NAMEA T·2·4N input gradients and T·4N Grad-CAM maps, with or without DI.
     @Test func costCountsEverySurrogatePass() throws {
         let models = try Self.surrogates()
         for m in models { m.setRequiresGrad(false) }
         let (x, y) = Self.batch()
         let (n, steps, images) = (models.count, 2, x.shape[0])
         let plain = TransferSettings(epsilon: 16.0 / 255, steps: steps)
-        for (attack, perImage) in [(MIFGSM(settings: plain) as any TransferAttack, steps * n), (SVRE(settings: plain), steps * 6 * n)] {
+        var diverse = plain
+        diverse.diversityProbability = 1
+        let cases: [(any TransferAttack, Int, Int)] = [
+            (MIFGSM(settings: plain), steps * n, 0), (SVRE(settings: plain), steps * 6 * n, 0), (AdaEA(settings: plain), steps * 2 * n, 0),
+            (SMER(settings: plain), steps * 4 * n, 0), (NAMEA(settings: plain), steps * 8 * n, steps * 4 * n),
+            (NAMEA(settings: diverse), steps * 8 * n, steps * 4 * n),
+        ]
+        for (attack, perImage, maps) in cases {
             var g = RandomGenerator(seed: 1)
             let cost = attack.run(surrogates: models, images: x, labels: y, generator: &g).cost
             #expect(cost.gradientEvaluations == images * perImage, "\(type(of: attack)): \(cost.gradientEvaluations)")
+            #expect(cost.attentionMaps == images * maps, "\(type(of: attack)): \(cost.attentionMaps) maps")
         }
     }
 

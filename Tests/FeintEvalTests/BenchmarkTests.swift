@@ -90,6 +90,33 @@ struct BenchmarkTests {
         #expect(gso.gradientScaling == 0.5)
         #expect(throws: SpecError.self) { try TransferAttackSpec(name: "namea", eps: 0.1, gso: 2).make() }
         #expect(throws: (any Error).self) { try JSONDecoder().decode(BenchSpec.self, from: Data(#"{"name": "x"}"#.utf8)) }
+        // Options the named attack would ignore are refused.
+        #expect(throws: SpecError.self) { try TransferAttackSpec(name: "smer", eps: 0.1, gso: 0.5).make() }
+        #expect(throws: SpecError.self) { try TransferAttackSpec(name: "ens", eps: 0.1, threshold: "code").make() }
+        #expect(throws: SpecError.self) { try TransferAttackSpec(name: "di-mi", eps: 0.1, di: 0.7).make() }
+        #expect(throws: Never.self) { try TransferAttackSpec(name: "ens", eps: 0.1, di: 0.5).make() }
+    }
+
+    /// Shards carry the version that wrote them: a resumed run keeps only its own version's shards
+    /// and a merge refuses a mix (a fix between them would change some of the images' results).
+    @Test func shardsOfAnotherVersionAreNeitherKeptNorMerged() throws {
+        let models = try Self.models()
+        let dir = temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for k in 0..<2 {
+            try Benchmark.runShard(Self.spec, shard: k, of: 2, models: { models[$0]! }, data: Self.data(), directory: dir,
+                                   resume: false, progress: { _, _, _ in })
+        }
+        #expect(try Benchmark.merge(Self.spec, directories: [dir]).version == FeintVersion.string)
+        let old = dir.appendingPathComponent(Benchmark.shardFile(1, 2))
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: old)) as! [String: Any]
+        json["version"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: old)
+        #expect(throws: SpecError.self) { try Benchmark.merge(Self.spec, directories: [dir]) }
+        #expect(throws: SpecError.self) {
+            try Benchmark.runShard(Self.spec, shard: 1, of: 2, models: { models[$0]! }, data: Self.data(), directory: dir,
+                                   resume: true, progress: { _, _, _ in })
+        }
     }
 
     @Test func aSpecWrittenAndReadBackIsTheSameRun() throws {

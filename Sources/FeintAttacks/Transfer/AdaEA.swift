@@ -6,13 +6,15 @@ import Foundation
 ///
 /// Per step, each model's gradient g_k = ∇CE(f_k(x′), y) and its one-step probe
 /// x_k⁺ = Clip(x′ + α·sign(g_k)). Adaptive weights from how well each probe fools the others:
-///   w_j = softmax_j( β · mean_{i≠j} CE(f_i(x_j⁺), y) / CE(f_i(x_i⁺), y) ),  β = 10
-/// (the sum of the references averaged over the N − 1 other models, so β keeps its meaning for
-/// any ensemble size; CE is the batch mean, so the weights are per batch)
+///   w_j = softmax_j( β · Σ_{i≠j} CE(f_i(x_j⁺), y) / CE(f_i(x_i⁺), y) ),  β = 10
+/// (as the paper and the official code; CE is the batch mean, so the weights are per batch).
 /// Disparity-reduced filter: the per-pixel cosine similarity of the normalised g_i, g_j over the
 /// channels, averaged over pairs; pixels below −0.3 are dropped. Gradient:
 ///   ∇CE(Σ_k w_k f_k(x′), y) ⊙ mask, then the MI update (μ from the settings: 1 here as in common
-///   ports; the official code uses 0.9). Cost: N² + 2N forward and N + 1 backward passes a step.
+///   ports; the official code uses 0.9). Cost: N² + 2N forward and 2N backward passes a step (the
+///   weighted ensemble's gradient runs through every model). Where the official MI-FGSM code
+///   differs, kept as the paper has it: it computes the weights at the first step only and reuses
+///   them, and its filter's average counts the pairs with the last model once, the others twice.
 public struct AdaEA: TransferAttack {
     public var settings: TransferSettings
     public var beta: Float = 10
@@ -35,7 +37,7 @@ public struct AdaEA: TransferAttack {
             let loss = surrogates.map { s in probes.map { p in crossEntropy(s.logits(Variable(p)), labels: labels).value.scalar } }
             cost.forwardPasses += batch * n * n
             let scores = (0..<n).map { j in
-                beta * (0..<n).filter { $0 != j }.reduce(Float(0)) { $0 + loss[$1][j] / max(loss[$1][$1], 1e-12) } / Float(max(n - 1, 1))
+                beta * (0..<n).filter { $0 != j }.reduce(Float(0)) { $0 + loss[$1][j] / max(loss[$1][$1], 1e-12) }
             }
             let top = scores.max()!
             let e = scores.map { Foundation.exp($0 - top) }

@@ -23,9 +23,11 @@ import FeintModels
 /// transformer block's attention weights by 0.5 and each CNN's classifier-input gradient by a
 /// constant; only the first changes the normalised gradient (norm1 removes a constant), so GSO
 /// here scales the attention-weight gradients of transformer surrogates by γ in meta-test
-/// (MLP-Mixers and CNNs are unaffected). DI and TI apply to every gradient when set. Cost: about
-/// 2K forward+backward passes per outer step, plus one extra backward per meta-train step for
-/// Grad-CAM. With DI on, the map is taken from that step's diversified input.
+/// (MLP-Mixers and CNNs are unaffected). DI and TI apply to every gradient when set; the map is
+/// always taken at x_tr itself (the released code, which has no DI, takes it from the meta-train
+/// iterate), so with DI on each meta-train step makes one more forward pass for it. Cost per
+/// outer step: 2K input gradients and K Grad-CAM maps (a backward pass from the logits to the
+/// last feature map only).
 public struct NAMEA: TransferAttack {
     public enum Threshold: Sendable, Equatable {
         case constant(Float)
@@ -85,10 +87,14 @@ public struct NAMEA: TransferAttack {
             var attended: [Tensor] = []
             for (j, n) in order.enumerated() {
                 let input = Variable(xTr, requiresGrad: true)
-                let out = surrogates[n].forward(settings.diversify(input, &generator))
+                let diversified = settings.diversify(input, &generator)
+                let out = surrogates[n].forward(diversified)
                 let grad = crossEntropy(out.logits, labels: labels, reduction: .sum).gradients(wrt: [input])[0]
-                let map = AttentionMap.gradCAM(out, classes: labels, inputSize: (h, w))
-                cost.forwardPasses += batch; cost.gradientEvaluations += 2 * batch
+                // The map at x_tr: with DI applied, from a forward pass of the untransformed image.
+                let transformed = diversified !== input
+                let plain = transformed ? surrogates[n].forward(Variable(xTr, requiresGrad: true)) : out
+                let map = AttentionMap.gradCAM(plain, classes: labels, inputSize: (h, w))
+                cost.forwardPasses += batch * (transformed ? 2 : 1); cost.gradientEvaluations += batch; cost.attentionMaps += batch
                 let threshold = eta(step: j, of: order.count)
                 attended.append(map.map { $0 >= threshold ? 1 : 0 })
                 gTr = gTr * settings.momentum + norm1(settings.smooth(grad))
