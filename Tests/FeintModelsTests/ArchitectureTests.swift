@@ -83,32 +83,56 @@ struct ArchitectureTests {
         #expect(SHA256.hex(Array(repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
-    @Test func trainingIsDeterministicAndResumes() throws {
+    /// Training is deterministic, and a run interrupted after its first epoch and resumed from the
+    /// checkpoint in a fresh model ends with the same weights: plain SGD (LeNet-5), BatchNorm
+    /// statistics with crop and flip (ResNet-8), AdamW's moments and step count (ViT), and the
+    /// random draws of adversarial training (a one-step sign attack on LeNet-5).
+    @Test(arguments: ["lenet5", "resnet8-flip", "vit-adamw", "lenet5-adversarial"])
+    func trainingIsDeterministicAndResumes(setup: String) throws {
         var rng = RandomGenerator(seed: 9)
         let data = LabeledImages(images: rng.uniform(shape: [80, 1, 28, 28]), labels: (0..<80).map { $0 % 10 },
                                  classNames: IDX.fashionMNISTClasses)
         var recipe = TrainingRecipe()
         recipe.epochs = 2; recipe.batchSize = 16; recipe.validationSize = 16; recipe.learningRate = 0.01
-        let spec = try Catalog.entry("fmnist-lenet5").spec
-        func trained(resumeAfterFirst: Bool) throws -> Tensor {
+        var spec = try Catalog.entry("fmnist-lenet5").spec
+        switch setup {
+        case "resnet8-flip": spec = try Catalog.entry("fmnist-resnet8").spec; recipe.horizontalFlip = true
+        case "vit-adamw": spec = try Catalog.entry("fmnist-vit-p7").spec; recipe.optimizer = "adamw"; recipe.learningRate = 1e-3
+        case "lenet5-adversarial": recipe.adversarial = AdversarialRecipe(epsilon: 0.1, steps: 1, stepSize: 0.1)
+        default: break
+        }
+        /// A uniform start and one sign step of the cross-entropy gradient, drawn from the trainer's stream.
+        func perturb(_ model: Model, _ x: Tensor, _ labels: [Int], _ g: inout RandomGenerator) -> Tensor {
+            let start = (x + g.uniform(shape: x.shape, low: -0.1, high: 0.1)).clamped(0, 1)
+            let input = Variable(start, requiresGrad: true)
+            let grad = crossEntropy(model.logits(input), labels: labels).gradients(wrt: [input])[0]
+            return (start + grad.sign() * 0.1).zipMap(x) { Swift.min(Swift.max($0, $1 - 0.1), $1 + 0.1) }.clamped(0, 1)
+        }
+        func trainer(_ model: Model) -> Trainer {
+            let t = Trainer(model: model, recipe: recipe, data: data)
+            if recipe.adversarial != nil { t.perturb = perturb }
+            return t
+        }
+        func trained(resumeAfterFirst: Bool) throws -> [Tensor] {
             let ck = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UInt32.random(in: 0...UInt32.max)).safetensors")
             defer { try? FileManager.default.removeItem(at: ck) }
             var model = try Model(name: "l", spec: spec, seed: 1)
             if resumeAfterFirst {
                 // Train one epoch, then continue in a fresh model from the checkpoint.
-                let partial = Trainer(model: model, recipe: recipe, data: data)
+                let partial = trainer(model)
                 try partial.run(startEpoch: 0, checkpoint: ck, progress: { _ in }, stopAfter: 1)
                 model = try Model(name: "l", spec: spec, seed: 99)
-                let resumed = Trainer(model: model, recipe: recipe, data: data)
+                let resumed = trainer(model)
                 let next = try resumed.resume(from: ck).epoch
                 // The training time carries over from the checkpoint.
                 #expect(partial.trainingSeconds > 0 && resumed.trainingSeconds == partial.trainingSeconds)
                 try resumed.run(startEpoch: next, checkpoint: ck, progress: { _ in })
                 #expect(resumed.trainingSeconds > partial.trainingSeconds)
             } else {
-                try Trainer(model: model, recipe: recipe, data: data).run(checkpoint: ck, progress: { _ in })
+                try trainer(model).run(checkpoint: ck, progress: { _ in })
             }
-            return model.predict(data.images)
+            // Every weight and buffer (BatchNorm's running statistics included).
+            return model.stateDict.map { $0.1.value }
         }
         let a = try trained(resumeAfterFirst: false), b = try trained(resumeAfterFirst: false), c = try trained(resumeAfterFirst: true)
         #expect(a == b)
