@@ -151,7 +151,7 @@ public enum BlackBoxRun {
 
     /// Candidate starts for targeted runs: candidate j holds, for each image, the j-th image of
     /// `data` labelled with its target class (the last one again when the class has fewer).
-    static func targetStarts(_ targets: [Int], data: LabeledImages, candidates: Int) -> [Tensor] {
+    public static func targetStarts(_ targets: [Int], data: LabeledImages, candidates: Int) -> [Tensor] {
         var rowsOfClass: [Int: [Int]] = [:]
         for (row, label) in data.labels.enumerated() where (rowsOfClass[label]?.count ?? 0) < candidates {
             rowsOfClass[label, default: []].append(row)

@@ -52,11 +52,17 @@ public enum FolderAttack {
         public var batch: Int
         public var labels: String
         public var resize: Bool
+        /// A digest of the inputs (relative path, size, modification time, label and target of
+        /// every image), so that a resumed run refuses a changed folder.
+        public var inputs: String? = nil
+        /// The Feint version of the run (a resumed run must be of the same version).
+        public var version: String? = FeintVersion.string
     }
 
     /// What an attack returns for a batch: adversarial images, queries per image (black-box),
-    /// and NAMEA's mask (for the gallery).
-    public typealias Attack = (_ images: Tensor, _ goal: Goal, _ generator: inout RandomGenerator)
+    /// and NAMEA's mask (for the gallery). `pool`: every readable image of the folder with its
+    /// label (targeted Boundary takes its start images from it).
+    public typealias Attack = (_ images: Tensor, _ goal: Goal, _ pool: LabeledImages, _ generator: inout RandomGenerator)
         -> (adversarial: Tensor, queries: [Int]?, mask: Tensor?)
 
     /// Refuses an output folder equal to or inside the input folder.
@@ -74,15 +80,25 @@ public enum FolderAttack {
         try checkFolders(input: folder.root, output: output)
         let outputs = try folder.pngOutputPaths()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let run = RunSettings(input: folder.root.standardizedFileURL.resolvingSymlinksInPath().path, model: model.name,
+        var run = RunSettings(input: folder.root.standardizedFileURL.resolvingSymlinksInPath().path, model: model.name,
                               attack: attackName, settings: settings, seed: seed, batch: batchSize, labels: labels.rawValue, resize: resize)
+        run.inputs = inputDigest(folder)
         let settingsFile = output.appendingPathComponent("settings.json")
-        if resume, let data = try? Data(contentsOf: settingsFile), let earlier = try? JSONDecoder().decode(RunSettings.self, from: data),
-           earlier != run {
-            throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model) of \(earlier.input), "
-                            + "\(earlier.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
-                            + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")); "
-                            + "resume with those, or choose another output folder")
+        let present = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).filter { !$0.hasPrefix(".") }
+        if resume && !present.isEmpty {
+            guard let data = try? Data(contentsOf: settingsFile), let earlier = try? JSONDecoder().decode(RunSettings.self, from: data) else {
+                throw DataError(path: output.path, "holds files but no readable settings.json of a feint attack run: nothing to resume")
+            }
+            if earlier != run {
+                var what: [String] = []
+                if earlier.inputs != run.inputs { what.append("the input images or their labels changed since") }
+                if earlier.version != run.version { what.append("written by Feint \(earlier.version ?? "before 0.2.0"), this is \(FeintVersion.string)") }
+                throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model) of \(earlier.input), "
+                                + "\(earlier.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
+                                + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")"
+                                + (what.isEmpty ? "" : "; " + what.joined(separator: "; ")) + "); "
+                                + "resume with those, or choose another output folder")
+            }
         }
         try Benchmark.encoder().encode(run).write(to: settingsFile, options: .atomic)
         model.setRequiresGrad(false)
@@ -108,9 +124,11 @@ public enum FolderAttack {
                 let clean = model.logits(Variable(pixels.reshaped([1, c, h, w]))).value.argmaxLastAxis()[0]
                 record.cleanPrediction = clean
                 if labels == .predicted { record.label = clean }
+                // A kept output is re-measured; one that cannot be read or has another size is attacked again.
                 var saved: Tensor?
-                if resume && FileManager.default.fileExists(atPath: out.path) {
-                    saved = ImageCodec.convert(try ImageCodec.decode(out).pixels, toChannels: c)
+                if resume, FileManager.default.fileExists(atPath: out.path), let decoded = try? ImageCodec.decode(out),
+                   decoded.pixels.shape[1] == h && decoded.pixels.shape[2] == w {
+                    saved = ImageCodec.convert(decoded.pixels, toChannels: c)
                     record.resumed = true
                     measure(&record, model: model, clean: pixels, saved: saved!)
                 }
@@ -128,6 +146,8 @@ public enum FolderAttack {
         // others only the missing outputs are written.
         let pending = images.filter { $0.saved == nil }.count
         var masks: [Int: Tensor] = [:]
+        let pool = LabeledImages(images: Tensor(shape: [images.count, c, h, w], scalars: images.flatMap(\.pixels.scalars)),
+                                 labels: images.map { records[$0.record].label! }, classNames: model.spec.classNames)
         let groups = [images.filter { records[$0.record].target == nil }, images.filter { records[$0.record].target != nil }]
         var done = 0, batchIndex: UInt64 = 0
         for group in groups {
@@ -141,7 +161,7 @@ public enum FolderAttack {
                 let goal: Goal = records[part[0].record].target == nil
                     ? .untargeted(labels: labelsOf) : .targeted(labels: labelsOf, targets: part.map { records[$0.record].target! })
                 var generator = RandomGenerator.forBatch(Int(batchIndex), seed: seed)
-                let result = attack(x, goal, &generator)
+                let result = attack(x, goal, pool, &generator)
                 for (k, item) in part.enumerated() where item.saved == nil {
                     let i = item.record
                     let adv = ImageQuantization.onGrid(result.adversarial.rows([k]).reshaped([c, h, w]), clean: item.pixels, epsilon: epsilon)
@@ -150,8 +170,12 @@ public enum FolderAttack {
                         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
                         try ImageCodec.writePNG(adv, to: temporary)
-                        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-                        try FileManager.default.moveItem(at: temporary, to: url)
+                        // rename(2) replaces an existing file atomically.
+                        guard rename(temporary.path, url.path) == 0 else {
+                            let reason = String(cString: strerror(errno))
+                            try? FileManager.default.removeItem(at: temporary)
+                            throw DataError(path: url.path, "cannot be written (\(reason))")
+                        }
                         let saved = ImageCodec.convert(try ImageCodec.decode(url).pixels, toChannels: c)
                         measure(&records[i], model: model, clean: item.pixels, saved: saved)
                         records[i].queries = result.queries?[k]
@@ -180,6 +204,18 @@ public enum FolderAttack {
                             attacked: attacked.count, succeeded: attacked.filter { $0.success == true }.count,
                             failedFiles: records.filter { $0.error != nil }.count, records: records)
         return (report, gallery)
+    }
+
+    /// SHA-256 over every image's relative path, size, modification time, label and target.
+    static func inputDigest(_ folder: ImageFolder) -> String {
+        var text = ""
+        for e in folder.entries {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.root.appendingPathComponent(e.path).path)
+            let size = attributes?[.size] as? Int ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            text += "\(e.path)\t\(size)\t\(modified)\t\(e.label.map(String.init) ?? "-")\t\(e.target.map(String.init) ?? "-")\n"
+        }
+        return SHA256.hex(Array(text.utf8))
     }
 
     /// Prediction on the saved image, success against the label (or target), perturbation sizes.

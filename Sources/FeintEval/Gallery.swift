@@ -23,7 +23,7 @@ public enum Gallery {
     public static func write(_ items: [Item], to url: URL, zoom: Int = 3) throws {
         guard let first = items.first else { return }
         let (h, w) = (first.clean.shape[1], first.clean.shape[2])
-        let tiles = first.mask == nil ? 3 : 4
+        let tiles = items.contains { $0.mask != nil } ? 4 : 3
         let (tileW, tileH, gap, textW) = (w * zoom, h * zoom, 4, 60)
         let width = tiles * (tileW + gap) + textW, height = items.count * (tileH + gap) + gap
         var canvas = Tensor(repeating: 1, shape: [3, height, width])

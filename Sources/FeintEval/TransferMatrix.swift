@@ -214,12 +214,17 @@ public enum ImageQuantization {
     /// is still outside (a 16-bit or resized clean image, tiny ε), to the level nearest the clean
     /// pixel, inside the ball whenever ε ≥ 0.5/255 (below that, no level may be). Without ε: nearest.
     ///
-    /// Distances are compared in level units (×255) with a tolerance of `levelTolerance` levels:
-    /// in Float, a level k/255 away can come out a few ulps above ε = k/255 (then the pixel lost
-    /// its whole perturbation), and ε given in decimals, 0.0313725 for 8/255, is 5·10⁻⁸ short of it
-    /// (then every pixel at ±ε got 7/255). With the tolerance, ε = 0.0313725 allows 8 levels.
+    /// Distances are compared in level units (×255): in Float, a level k/255 away can come out a
+    /// few ulps above ε = k/255 (the pixel then lost its whole perturbation), and ε given in
+    /// decimals, 0.0313725 for 8/255, is 5·10⁻⁸ short of it (every pixel at ±ε got 7/255). So an
+    /// ε·255 within `levelTolerance` of a whole number counts as that number (ε = 0.0313725 allows
+    /// 8 levels), and distances may exceed the bound by Float noise (10⁻⁴ levels, 4·10⁻⁷ in pixel
+    /// units) only.
     public static func onGrid(_ adversarial: Tensor, clean: Tensor, epsilon: Float?) -> Tensor {
-        let bound = epsilon.map { $0 * 255 + levelTolerance }
+        let bound = epsilon.map { e -> Float in
+            let levels = e * 255, whole = levels.rounded()
+            return (abs(levels - whole) <= levelTolerance ? whole : levels) + 1e-4
+        }
         return adversarial.zipMap(clean) { a, c in
             let (a, c) = (Swift.min(Swift.max(a, 0), 1) * 255, c * 255)
             var q = a.rounded()
@@ -231,6 +236,6 @@ public enum ImageQuantization {
         }
     }
 
-    /// How far (in 8-bit levels) a level may lie beyond ε·255 and still count as inside the ball.
+    /// How far (in 8-bit levels) ε·255 may lie from a whole number of levels and count as it.
     public static let levelTolerance: Float = 1e-3
 }

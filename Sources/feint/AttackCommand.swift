@@ -110,6 +110,12 @@ enum AttackCommand {
         if isTransfer, let t = folder.entries.first(where: { $0.target != nil }) {
             throw UsageError("\(t.path) has a target, but the transfer attacks are untargeted; drop the target column or use a white-box attack")
         }
+        // Targeted Boundary starts each image from the folder's images labelled with its target.
+        if attackName.hasPrefix("boundary"),
+           let t = folder.entries.first(where: { e in e.target.map { t in !folder.entries.contains { $0.label == t } } ?? false }) {
+            throw UsageError("\(t.path) targets class \(t.target!), but no image of the folder is labelled with it: "
+                             + "targeted Boundary starts from such an image (add one, or drop the target)")
+        }
         let labelSource: FolderAttack.LabelSource
         switch folder.labels {
         case .folders: labelSource = .folders
@@ -130,9 +136,11 @@ enum AttackCommand {
             case "apgd": w = APGD(epsilon: eps, steps: steps, restarts: restarts)
             default: w = PGD(epsilon: eps, steps: steps, restarts: restarts)
             }
-            attack = { x, goal, g in (w.run(on: model, images: x, goal: goal, generator: &g).adversarial, nil, nil) }
+            attack = { x, goal, _, g in (w.run(on: model, images: x, goal: goal, generator: &g).adversarial, nil, nil) }
         } else if isBlack {
-            attack = { x, goal, g in
+            attack = { x, goal, pool, g in
+                var starts: [Tensor] = []
+                if case let .targeted(_, targets) = goal { starts = BlackBoxRun.targetStarts(targets, data: pool, candidates: 10) }
                 let access: QueryOracle.Access = attackName.hasPrefix("boundary") ? .decisions : .scores
                 let oracle = QueryOracle(model, samples: x.shape[0], budget: budget, access: access)
                 let r: BlackBoxResult
@@ -140,15 +148,17 @@ enum AttackCommand {
                 case "simba": r = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .pixel, generator: &g)
                 case "simba-dct": r = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .dct(frequencies: x.shape[2] / 2), generator: &g)
                 case "simba-ods": r = SimBA().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), generator: &g)
-                case "boundary": r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .gaussian, generator: &g)
-                default: r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), generator: &g)
+                case "boundary": r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .gaussian, starts: starts, generator: &g)
+                default:
+                    r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), starts: starts,
+                                             generator: &g)
                 }
                 return (r.adversarial, r.queries, nil)
             }
         } else {
             let t: any TransferAttack
             do { t = try TransferAttackSpec(name: attackName, eps: eps, steps: steps).make() } catch { throw UsageError("\(error)") }
-            attack = { x, goal, g in
+            attack = { x, goal, _, g in
                 let r = t.run(surrogates: surrogates, images: x, labels: goal.labels, generator: &g)
                 return (r.adversarial, nil, r.nonAttentionMask)
             }

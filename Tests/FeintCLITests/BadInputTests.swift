@@ -295,6 +295,50 @@ struct BadInputTests {
         #expect(try s.attack(input, ["--labels", "predicted", "--eps", "0.05", "--resume"]).code == 0)
     }
 
+    /// --resume needs the folder's settings.json and unchanged inputs; a kept output that cannot
+    /// be read is attacked again instead of crashing the run.
+    @Test func resumingNeedsTheRunsSettingsAndInputs() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("inputs", ["a.png", "b.png"])
+        let out = s.root.appendingPathComponent("out-inputs")
+        #expect(try s.attack(input, ["--labels", "predicted"]).code == 0)
+        // An output file that is not a PNG: re-attacked.
+        try Data([1, 2, 3]).write(to: out.appendingPathComponent("a.png"))
+        let repaired = try s.attack(input, ["--labels", "predicted", "--resume"])
+        #expect(repaired.code == 0, "\(repaired.err)")
+        #expect((try s.report(input)["records"] as! [[String: Any]]).filter { $0["resumed"] as? Bool == true }.count == 1)
+        // A changed input image.
+        var g = RandomGenerator(seed: 7)
+        try ImageCodec.writePNG(g.uniform(shape: [1, 28, 28]), to: input.appendingPathComponent("b.png"))
+        let changed = try s.attack(input, ["--labels", "predicted", "--resume"])
+        #expect(changed.code == 2 && changed.err.contains("input images or their labels changed"), "\(changed.err)")
+        // A folder of files without settings.json.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("settings.json"))
+        let foreign = try s.attack(input, ["--labels", "predicted", "--resume"])
+        #expect(foreign.code == 2 && foreign.err.contains("no readable settings.json"), "\(foreign.err)")
+    }
+
+    /// Targeted Boundary in `feint attack` starts from the folder's images of the target class, and
+    /// refuses a target class no image is labelled with.
+    @Test func targetedBoundaryRowsStartFromTheFolder() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        let input = try s.images("targeted", ["a.png", "b.png", "c.png"])
+        try "a.png,0,1\nb.png,1\nc.png,2\n".write(to: input.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        let out = s.root.appendingPathComponent("out-boundary")
+        let run = try feint(["attack", "--model", s.model.path, "--attack", "boundary", "--budget", "300", "--input", input.path,
+                             "--output", out.path, "--quiet", "--json"])
+        #expect(run.code == 0 || run.code == 3, "\(run.err)")
+        let a = try #require((try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any])["records"] as? [[String: Any]])
+            .first { $0["file"] as? String == "a.png" }
+        #expect(a?["target"] as? Int == 1 && a?["success"] != nil)
+        try "a.png,0,7\nb.png,1\nc.png,2\n".write(to: input.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        let missing = try feint(["attack", "--model", s.model.path, "--attack", "boundary", "--budget", "300", "--input", input.path,
+                                 "--output", s.root.appendingPathComponent("out-missing").path, "--quiet"])
+        #expect(missing.code == 2 && missing.err.contains("no image of the folder is labelled with it"), "\(missing.err)")
+    }
+
     @Test func aFinishedBlackBoxRunIsKeptOnlyForTheSameSettings() throws {
         let s = try Scratch()
         defer { s.clean() }

@@ -155,6 +155,8 @@ struct BenchmarkTests {
         // Off the grid: c = 10.7, ε = 0.1 (no level within ε): 11, 0.3 away, not 10, 0.7 away.
         #expect(abs(grid(10.75, 10.7, 0.1) - 11) < 1e-4)
         #expect(grid(200, 10, 0) == 10)       // ε = 0 keeps the clean level
+        // Off the grid, no tolerance beyond Float noise: 152 is 51.0005 levels from 100.9995.
+        #expect(grid(151.9995, 100.9995, 51) == 151)
     }
 
     /// A pixel pushed to the edge of the ball keeps ⌊ε·255⌋ levels of perturbation from every clean

@@ -83,17 +83,24 @@ struct ArchitectureTests {
         #expect(SHA256.hex(Array(repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
+    /// 80 random 28×28 images (10 classes) and a small SGD recipe: 4 steps of 16 per epoch, 16 held out.
+    static func tinyTraining(epochs: Int) -> (LabeledImages, TrainingRecipe) {
+        var rng = RandomGenerator(seed: 9)
+        let data = LabeledImages(images: rng.uniform(shape: [80, 1, 28, 28]), labels: (0..<80).map { $0 % 10 },
+                                 classNames: IDX.fashionMNISTClasses)
+        var recipe = TrainingRecipe()
+        recipe.epochs = epochs; recipe.batchSize = 16; recipe.validationSize = 16; recipe.learningRate = 0.01
+        return (data, recipe)
+    }
+
     /// Training is deterministic, and a run interrupted after its first epoch and resumed from the
     /// checkpoint in a fresh model ends with the same weights: plain SGD (LeNet-5), BatchNorm
     /// statistics with crop and flip (ResNet-8), AdamW's moments and step count (ViT), and the
     /// random draws of adversarial training (a one-step sign attack on LeNet-5).
     @Test(arguments: ["lenet5", "resnet8-flip", "vit-adamw", "lenet5-adversarial"])
     func trainingIsDeterministicAndResumes(setup: String) throws {
-        var rng = RandomGenerator(seed: 9)
-        let data = LabeledImages(images: rng.uniform(shape: [80, 1, 28, 28]), labels: (0..<80).map { $0 % 10 },
-                                 classNames: IDX.fashionMNISTClasses)
-        var recipe = TrainingRecipe()
-        recipe.epochs = 2; recipe.batchSize = 16; recipe.validationSize = 16; recipe.learningRate = 0.01
+        let (data, tiny) = Self.tinyTraining(epochs: 2)
+        var recipe = tiny
         var spec = try Catalog.entry("fmnist-lenet5").spec
         switch setup {
         case "resnet8-flip": spec = try Catalog.entry("fmnist-resnet8").spec; recipe.horizontalFlip = true
@@ -143,11 +150,7 @@ struct ArchitectureTests {
     /// refused, another epoch count is allowed and reported, and a finished checkpoint trains
     /// nothing more but still reports its validation accuracy.
     @Test func resumeChecksTheRecipe() throws {
-        var rng = RandomGenerator(seed: 9)
-        let data = LabeledImages(images: rng.uniform(shape: [80, 1, 28, 28]), labels: (0..<80).map { $0 % 10 },
-                                 classNames: IDX.fashionMNISTClasses)
-        var recipe = TrainingRecipe()
-        recipe.epochs = 1; recipe.batchSize = 16; recipe.validationSize = 16; recipe.learningRate = 0.01
+        let (data, recipe) = Self.tinyTraining(epochs: 1)
         let spec = try Catalog.entry("fmnist-lenet5").spec
         let ck = FileManager.default.temporaryDirectory.appendingPathComponent("ck-\(UInt32.random(in: 0...UInt32.max)).safetensors")
         defer { try? FileManager.default.removeItem(at: ck) }

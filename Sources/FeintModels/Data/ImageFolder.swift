@@ -94,13 +94,16 @@ public struct ImageFolder {
     /// Throws, before anything is written, when two images would share one (`a.png` and `a.jpg`).
     public func pngOutputPaths() throws -> [String] {
         let paths = entries.map { ($0.path as NSString).deletingPathExtension + ".png" }
+        // Compared without case and Unicode normalisation: on macOS's default file system
+        // `Cat.png` and `cat.png` are one file.
         var first: [String: String] = [:]
         for (entry, out) in zip(entries, paths) {
-            if let other = first[out] {
+            let key = out.decomposedStringWithCanonicalMapping.lowercased()
+            if let other = first[key] {
                 throw DataError(path: root.appendingPathComponent(entry.path).path,
                                 "and \(other) would both be written as \(out); rename one of them")
             }
-            first[out] = entry.path
+            first[key] = entry.path
         }
         return paths
     }
