@@ -6,6 +6,7 @@
 
 #include <png.h>
 #include <jpeglib.h>
+#include <jerror.h>
 #include <zlib.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -116,9 +117,15 @@ static void feint_jpeg_fail(j_common_ptr cinfo) { longjmp(((feint_jpeg_error *)c
 
 // libjpeg prints warnings (corrupt or truncated data, which it patches over) to stderr by default.
 // A library must not print, and a damaged image should be reported, so a warning fails the decode
-// with its message; trace messages (level > 0) are ignored.
+// with its message, except those that leave the pixels intact and that viewers ignore (stray
+// bytes before a marker, as many cameras write, an unknown JFIF revision or Adobe transform code,
+// a bad ICC profile marker); trace messages (level > 0) are ignored.
 static void feint_jpeg_message(j_common_ptr cinfo, int level) {
-    if (level < 0) longjmp(((feint_jpeg_error *)cinfo->err)->jump, 1);
+    if (level >= 0) return;
+    switch (cinfo->err->msg_code) {
+    case JWRN_EXTRANEOUS_DATA: case JWRN_JFIF_MAJOR: case JWRN_ADOBE_XFORM: case JWRN_BOGUS_ICC: return;
+    default: longjmp(((feint_jpeg_error *)cinfo->err)->jump, 1);
+    }
 }
 
 /// Decodes a baseline or progressive JPEG held in memory to 8-bit gray or RGB.

@@ -36,7 +36,13 @@ public enum FolderAttack {
         public var version: String
         public var images: Int
         public var attacked: Int
+        /// Attacked images whose saved output meets the goal (untargeted: misclassified, also
+        /// those the model got wrong when clean).
         public var succeeded: Int
+        /// Attacked images the model classified correctly when clean, and how many of those the
+        /// attack fooled.
+        public var correctWhenClean: Int
+        public var succeededOfCorrect: Int
         public var failedFiles: Int
         public var records: [Record]
     }
@@ -101,6 +107,12 @@ public enum FolderAttack {
             }
         }
         try Benchmark.encoder().encode(run).write(to: settingsFile, options: .atomic)
+        // Half-written temporaries of an interrupted run (`.NAME.png.partial-PID`).
+        if let walker = FileManager.default.enumerator(at: output, includingPropertiesForKeys: nil) {
+            for case let url as URL in walker where url.lastPathComponent.hasPrefix(".") && url.lastPathComponent.contains(".png.partial-") {
+                try? FileManager.default.removeItem(at: url)
+            }
+        }
         model.setRequiresGrad(false)
         model.setTraining(false)
         let (c, h, w) = (model.spec.inputShape[0], model.spec.inputShape[1], model.spec.inputShape[2])
@@ -202,6 +214,8 @@ public enum FolderAttack {
         let report = Report(input: folder.root.path, output: output.path, model: model.name, attack: attackName, settings: settings,
                             seed: seed, labels: labels.rawValue, version: FeintVersion.string, images: records.count,
                             attacked: attacked.count, succeeded: attacked.filter { $0.success == true }.count,
+                            correctWhenClean: attacked.filter { $0.cleanPrediction == $0.label }.count,
+                            succeededOfCorrect: attacked.filter { $0.cleanPrediction == $0.label && $0.success == true }.count,
                             failedFiles: records.filter { $0.error != nil }.count, records: records)
         return (report, gallery)
     }
@@ -233,7 +247,8 @@ public enum FolderAttack {
     public static func markdown(_ r: Report) -> String {
         var s = "# feint attack\n\n- model: `\(r.model)`\n- attack: `\(r.attack)` \(r.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n"
         s += "- input: `\(r.input)`\n- output: `\(r.output)`\n- labels: \(r.labels), seed \(r.seed), Feint \(r.version)\n"
-        s += "- images: \(r.images), attacked \(r.attacked), succeeded \(r.succeeded) (measured on the saved 8-bit PNGs), failed files \(r.failedFiles)\n\n"
+        s += "- images: \(r.images), attacked \(r.attacked), succeeded \(r.succeeded) (measured on the saved 8-bit PNGs; "
+            + "\(r.succeededOfCorrect) of the \(r.correctWhenClean) classified correctly when clean), failed files \(r.failedFiles)\n\n"
         s += "| file | label | target | clean | adversarial | success | L2 | L∞ | queries | note |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n"
         for x in r.records {
             func v<T>(_ o: T?) -> String { o.map { "\($0)" } ?? "" }

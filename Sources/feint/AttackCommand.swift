@@ -178,7 +178,8 @@ enum AttackCommand {
         try Data(FolderAttack.markdown(report).utf8).write(to: output.appendingPathComponent("report.md"), options: .atomic)
         if args.flag("gallery") && !gallery.isEmpty { try Gallery.write(gallery, to: output.appendingPathComponent("gallery.png")) }
         if args.flag("json") { print(String(decoding: json, as: UTF8.self)) } else {
-            print("\(report.attacked) images attacked, \(report.succeeded) fooled \(model.name) (measured on the saved PNGs), "
+            print("\(report.attacked) images attacked, \(report.succeeded) fooled \(model.name) (measured on the saved PNGs; "
+                  + "\(report.succeededOfCorrect) of the \(report.correctWhenClean) it classified correctly), "
                   + "\(report.failedFiles) files failed; report in \(output.appendingPathComponent("report.md").path)")
         }
         for r in report.records where r.error != nil { printError("\(r.file): \(r.error!)") }

@@ -115,6 +115,7 @@ struct CLITests {
         #expect(records.filter { $0["resumed"] as? Bool == true }.count == 6)
         // The resumed images are the uninterrupted run's, byte for byte (same batches, same draws).
         #expect(try ["coat/1.png", "shirt/2.png"].map { try Data(contentsOf: out.appendingPathComponent($0)) } == whole)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("coat/.1.png.partial-999").path))   // cleaned up
     }
 
     @Test func noImagesIsATotalFailure() throws {

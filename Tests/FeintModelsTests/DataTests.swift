@@ -66,6 +66,22 @@ struct DataTests {
         #expect(folder.problems.count == 2)
     }
 
+    /// Labels.csv in another case is found; blank lines and a "file" header are skipped; a name
+    /// spelled in another Unicode normalisation than on disk maps to the file on disk.
+    @Test func labelsCSVEdgeCases() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-csv2-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let composed = "caf\u{E9}.png", decomposed = "cafe\u{301}.png"
+        try ImageCodec.writePNG(Tensor(zeros: [1, 2, 2]), to: dir.appendingPathComponent(composed))
+        try Data("file,label\n\n  \n\(decomposed),2\n".utf8).write(to: dir.appendingPathComponent("Labels.csv"))
+        let folder = try ImageFolder(root: dir)
+        #expect(folder.problems.isEmpty, "\(folder.problems)")
+        #expect(folder.entries.count == 1 && folder.entries[0].label == 2)
+        #expect(folder.entries.first.map { Array($0.path.unicodeScalars) == Array(composed.unicodeScalars) } == true)
+        #expect(throws: Never.self) { try folder.load(folder.entries[0], channels: 1, height: 2, width: 2, resize: false) }
+    }
+
     @Test func symbolicLinksAreFollowed() throws {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("feint-links-\(UInt32.random(in: 0...UInt32.max))")
@@ -94,6 +110,26 @@ struct DataTests {
         try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
         let d = try ImageCodec.decode(jpeg)
         #expect(d.pixels.shape == [3, 32, 32])
+    }
+
+    /// Stray bytes before a marker (as many cameras write) leave the pixels intact and decode; a
+    /// truncated JPEG is an error.
+    @Test func jpegWithStrayBytesDecodesAndATruncatedOneFails() throws {
+        let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
+        try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
+        let bytes = [UInt8](try Data(contentsOf: jpeg))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-jpeg-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // SOI, then the first marker segment (FF xx, big-endian length counting itself): two zero bytes after it.
+        let afterFirst = 4 + (Int(bytes[4]) << 8 | Int(bytes[5]))
+        var stray = bytes
+        stray.insert(contentsOf: [0x00, 0x00], at: afterFirst)
+        let strayFile = dir.appendingPathComponent("stray.jpg"), cut = dir.appendingPathComponent("cut.jpg")
+        try Data(stray).write(to: strayFile)
+        try Data(bytes.prefix(bytes.count / 2)).write(to: cut)
+        #expect(try ImageCodec.decode(strayFile).pixels == ImageCodec.decode(jpeg).pixels)
+        #expect(throws: DataError.self) { try ImageCodec.decode(cut) }
     }
 }
 

@@ -49,8 +49,10 @@ public struct ImageFolder {
         let files = Self.listImages(root, problems: &listing)
         var labels = requested
         if labels == .automatic {
-            let csv = root.appendingPathComponent("labels.csv")
-            labels = FileManager.default.fileExists(atPath: csv.path) ? .csv(csv) : files.contains { $0.contains("/") } ? .folders : .none
+            // labels.csv in any case (Labels.csv, LABELS.CSV).
+            let csvName = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted()
+                .first { $0.lowercased() == "labels.csv" }
+            labels = csvName.map { .csv(root.appendingPathComponent($0)) } ?? (files.contains { $0.contains("/") } ? .folders : .none)
         }
         self.labels = labels
         problems = listing
@@ -165,19 +167,24 @@ public struct ImageFolder {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw DataError(path: url.path, "cannot be read as UTF-8 text")
         }
-        let images = Set(files)
+        // File names as listed on disk: a CSV may spell them in another Unicode normalisation
+        // (Swift compares them as equal; the file system does not).
+        var images: [String: String] = [:]
+        for f in files { images[f] = f }
         var names = classNames, listed: Set<String> = []
         for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let fields = Self.csvFields(line)
-            if number == 0 && fields.first?.lowercased() == "filename" { continue }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            var fields = Self.csvFields(line)
+            if number == 0, let first = fields.first?.lowercased(), ["filename", "file", "path", "image", "name"].contains(first) { continue }
             guard fields.count >= 2 && fields.count <= 3 && !fields[0].isEmpty else {
                 problems.append(DataError(path: url.path, "line \(number + 1): expected filename,label[,target]"))
                 continue
             }
-            guard images.contains(fields[0]) else {
+            guard let onDisk = images[fields[0]] else {
                 problems.append(DataError(path: fields[0], "listed in \(url.lastPathComponent) line \(number + 1) but no such image"))
                 continue
             }
+            fields[0] = onDisk
             guard listed.insert(fields[0]).inserted else {
                 problems.append(DataError(path: fields[0], "listed twice in \(url.lastPathComponent) (again on line \(number + 1))"))
                 continue
