@@ -55,6 +55,19 @@ struct DataTests {
         #expect(resized.images.shape == [2, 3, 8, 8])
     }
 
+    /// Shrinking a large image averages blocks before the bilinear step: vertical stripes one
+    /// quarter bright (period 8) shrunk 8× come out a uniform 0.25, where bilinear sampling alone
+    /// would land between two dark columns and read 0. Small changes stay bilinear.
+    @Test func shrinkingAveragesInsteadOfAliasing() {
+        let stripes = Tensor(shape: [1, 64, 64], scalars: (0..<(64 * 64)).map { $0 % 64 % 8 < 2 ? 1 : 0 })
+        let small = ImageFolder.resized(stripes, height: 8, width: 8)
+        #expect(small.shape == [1, 8, 8] && small.scalars.allSatisfy { abs($0 - 0.25) < 1e-6 })
+        let bilinear = resizeBilinear(Variable(stripes.reshaped([1, 1, 64, 64])), height: 8, width: 8).value
+        #expect(bilinear.scalars.allSatisfy { $0 == 0 })   // what plain bilinear gives here
+        let near = Tensor(shape: [1, 2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        #expect(ImageFolder.resized(near, height: 3, width: 4) == resizeBilinear(Variable(near.reshaped([1, 1, 2, 3])), height: 3, width: 4).value.reshaped([1, 3, 4]))
+    }
+
     @Test func labelsCSV() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-csv-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -110,6 +123,40 @@ struct DataTests {
         try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
         let d = try ImageCodec.decode(jpeg)
         #expect(d.pixels.shape == [3, 32, 32])
+    }
+
+    /// A JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6) comes back turned:
+    /// its first displayed row is the stored first column read bottom to top.
+    @Test func jpegExifOrientationIsApplied() throws {
+        let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
+        try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
+        let bytes = [UInt8](try Data(contentsOf: jpeg))
+        for (order, orientation) in [([0x4D, 0x4D, 0x00, 0x2A], 6), ([0x49, 0x49, 0x2A, 0x00], 8)] as [([UInt8], Int)] {
+            // APP1: "Exif\0\0", TIFF header, IFD0 at 8 with one SHORT entry 0x0112 = orientation.
+            let big = order[0] == 0x4D
+            func u16(_ v: Int) -> [UInt8] { big ? [UInt8(v >> 8), UInt8(v & 0xFF)] : [UInt8(v & 0xFF), UInt8(v >> 8)] }
+            func u32(_ v: Int) -> [UInt8] { big ? u16(v >> 16) + u16(v & 0xFFFF) : u16(v & 0xFFFF) + u16(v >> 16) }
+            let tiff = order + u32(8) + u16(1) + u16(0x0112) + u16(3) + u32(1) + u16(orientation) + [0, 0] + u32(0)
+            let body = Array("Exif".utf8) + [0, 0] + tiff
+            let app1: [UInt8] = [0xFF, 0xE1] + [UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
+            let withExif = Array(bytes.prefix(2)) + app1 + Array(bytes.dropFirst(2))
+            #expect(ImageCodec.exifOrientation(withExif) == orientation)
+            let turned = try ImageCodec.decode(Data(withExif), name: "exif.jpg").pixels
+            let stored = try ImageCodec.decode(jpeg).pixels
+            #expect(turned.shape == [3, 32, 32])
+            for j in 0..<32 {
+                // 6: displayed (0, j) = stored (31 − j, 0); 8: displayed (0, j) = stored (j, 31).
+                let expected = orientation == 6 ? stored[0, 31 - j, 0] : stored[0, j, 31]
+                #expect(turned[0, 0, j] == expected)
+            }
+        }
+        #expect(ImageCodec.exifOrientation(bytes) == 1)
+        // A 2×3 image: rows (0 1 2), (3 4 5).
+        let small = Tensor(shape: [1, 2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        #expect(ImageCodec.oriented(small, 6).shape == [1, 3, 2] && ImageCodec.oriented(small, 6).scalars == [3, 0, 4, 1, 5, 2])
+        #expect(ImageCodec.oriented(small, 8).scalars == [2, 5, 1, 4, 0, 3])
+        #expect(ImageCodec.oriented(small, 3).scalars == [5, 4, 3, 2, 1, 0])
+        #expect(ImageCodec.oriented(small, 5).scalars == [0, 3, 1, 4, 2, 5])
     }
 
     /// Stray bytes before a marker (as many cameras write) leave the pixels intact and decode; a

@@ -42,7 +42,68 @@ public enum ImageCodec {
         let pixels = Tensor(shape: [c, h, w]) { out in
             for y in 0..<h { for x in 0..<w { for k in 0..<c { out[(k * h + y) * w + x] = image.pixels[(y * w + x) * c + k] } } }
         }
-        return Decoded(pixels: pixels, bitDepth: Int(image.bitDepth))
+        // JPEGs from cameras and phones store their pixels as the sensor saw them and say in EXIF
+        // how to turn them for display; the image is returned as displayed.
+        return Decoded(pixels: isJPEG ? oriented(pixels, exifOrientation(bytes)) : pixels, bitDepth: Int(image.bitDepth))
+    }
+
+    /// The EXIF Orientation tag (0x0112) of a JPEG's APP1 segment: 1 (as stored) … 8; 1 when absent.
+    public static func exifOrientation(_ bytes: [UInt8]) -> Int {
+        var i = 2
+        while i + 4 <= bytes.count, bytes[i] == 0xFF {
+            let marker = bytes[i + 1]
+            if marker == 0xDA || marker == 0xD9 { break }                  // start of scan, end of image
+            let length = Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+            guard length >= 2, i + 2 + length <= bytes.count else { break }
+            let body = Array(bytes[(i + 4)..<(i + 2 + length)])
+            if marker == 0xE1, body.count >= 14, body.starts(with: Array("Exif".utf8) + [0, 0]) {
+                let tiff = Array(body[6...])
+                let little = tiff.starts(with: [0x49, 0x49])
+                guard little || tiff.starts(with: [0x4D, 0x4D]) else { return 1 }
+                func u16(_ at: Int) -> Int? {
+                    guard at + 2 <= tiff.count else { return nil }
+                    return little ? Int(tiff[at]) | Int(tiff[at + 1]) << 8 : Int(tiff[at]) << 8 | Int(tiff[at + 1])
+                }
+                func u32(_ at: Int) -> Int? {
+                    guard let a = u16(at), let b = u16(at + 2) else { return nil }
+                    return little ? a | b << 16 : a << 16 | b
+                }
+                guard let ifd = u32(4), let count = u16(ifd) else { return 1 }
+                for e in 0..<count {
+                    let entry = ifd + 2 + 12 * e
+                    if u16(entry) == 0x0112, u16(entry + 2) == 3, let v = u16(entry + 8), (1...8).contains(v) { return v }
+                }
+                return 1
+            }
+            i += 2 + length
+        }
+        return 1
+    }
+
+    /// [C, H, W] pixels stored with EXIF orientation `o`, turned as they are meant to be displayed
+    /// (2: mirrored, 3: rotated 180°, 4: flipped, 5: transposed, 6: rotated 90° clockwise,
+    /// 7: transverse, 8: rotated 90° counter-clockwise).
+    public static func oriented(_ pixels: Tensor, _ o: Int) -> Tensor {
+        guard (2...8).contains(o) else { return pixels }
+        let (c, h, w) = (pixels.shape[0], pixels.shape[1], pixels.shape[2])
+        let (dh, dw) = o >= 5 ? (w, h) : (h, w)
+        return Tensor(shape: [c, dh, dw]) { out in
+            pixels.withUnsafeBufferPointer { p in
+                for k in 0..<c { for i in 0..<dh { for j in 0..<dw {
+                    let (y, x): (Int, Int)
+                    switch o {
+                    case 2: (y, x) = (i, w - 1 - j)
+                    case 3: (y, x) = (h - 1 - i, w - 1 - j)
+                    case 4: (y, x) = (h - 1 - i, j)
+                    case 5: (y, x) = (j, i)
+                    case 6: (y, x) = (h - 1 - j, i)
+                    case 7: (y, x) = (h - 1 - j, w - 1 - i)
+                    default: (y, x) = (j, w - 1 - i)
+                    }
+                    out[(k * dh + i) * dw + j] = p[(k * h + y) * w + x]
+                } } }
+            }
+        }
     }
 
     /// Converts [C, H, W] pixels (C = 1, 2, 3 or 4) to `channels` (1 or 3). Alpha is dropped

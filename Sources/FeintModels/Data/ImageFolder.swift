@@ -219,18 +219,44 @@ public struct ImageFolder {
     }
 
     /// Decodes one entry to [C, H, W] with the given channels and size. Other sizes are resized
-    /// bilinearly when `resize` is true (PyTorch's `align_corners=False`), an error otherwise.
+    /// when `resize` is true (`resized`), an error otherwise.
     public func load(_ entry: Entry, channels: Int, height: Int, width: Int, resize: Bool) throws -> Tensor {
         let url = root.appendingPathComponent(entry.path)
-        var pixels = ImageCodec.convert(try ImageCodec.decode(url).pixels, toChannels: channels)
+        let pixels = ImageCodec.convert(try ImageCodec.decode(url).pixels, toChannels: channels)
         if pixels.shape[1] != height || pixels.shape[2] != width {
             guard resize else {
                 throw DataError(path: url.path, "is \(pixels.shape[2])×\(pixels.shape[1]), the model needs \(width)×\(height)")
             }
-            pixels = resizeBilinear(Variable(pixels.reshaped([1] + pixels.shape)), height: height, width: width)
-                .value.reshaped([channels, height, width])
+            return Self.resized(pixels, height: height, width: width)
         }
         return pixels
+    }
+
+    /// [C, H, W] pixels at another size, bilinearly (PyTorch's `align_corners=False`); when
+    /// shrinking by a factor f ≥ 2 along an axis, f-pixel blocks are first averaged along it (as
+    /// PIL's `reducing_gap` does), so that a large photo is not aliased down to a few of its pixels.
+    public static func resized(_ pixels: Tensor, height: Int, width: Int) -> Tensor {
+        let (c, h, w) = (pixels.shape[0], pixels.shape[1], pixels.shape[2])
+        let (fy, fx) = (max(h / height, 1), max(w / width, 1))
+        var reduced = pixels
+        if fy > 1 || fx > 1 {
+            // Blocks of fy × fx (partial at the bottom and right edges), averaged.
+            let (rh, rw) = ((h + fy - 1) / fy, (w + fx - 1) / fx)
+            reduced = Tensor(shape: [c, rh, rw]) { out in
+                pixels.withUnsafeBufferPointer { p in
+                    for k in 0..<c { for i in 0..<rh { for j in 0..<rw {
+                        var sum: Float = 0, n = 0
+                        for y in (i * fy)..<min((i + 1) * fy, h) { for x in (j * fx)..<min((j + 1) * fx, w) {
+                            sum += p[(k * h + y) * w + x]; n += 1
+                        } }
+                        out[(k * rh + i) * rw + j] = sum / Float(n)
+                    } } }
+                }
+            }
+        }
+        if reduced.shape[1] == height && reduced.shape[2] == width { return reduced }
+        return resizeBilinear(Variable(reduced.reshaped([1] + reduced.shape)), height: height, width: width)
+            .value.reshaped([c, height, width])
     }
 
     /// Loads every labelled entry into one set; unreadable files are skipped and reported.
