@@ -146,6 +146,23 @@ struct ArchitectureTests {
         #expect(a == c)
     }
 
+    /// Warm restarts: each cycle warms from the peak and decays to 0 by its end; the first cycle
+    /// is the schedule of a run that ends at the first restart; old recipes read with none.
+    @Test func warmRestartsStartNewCosineCycles() throws {
+        var one = TrainingRecipe()
+        one.epochs = 40; one.learningRate = 0.1; one.warmupEpochs = 1
+        var two = one
+        two.epochs = 80; two.warmRestarts = [40]
+        for e: Float in [0.5, 1, 10, 25.5, 39.9] { #expect(two.learningRate(atEpoch: e) == one.learningRate(atEpoch: e)) }
+        #expect(abs(two.learningRate(atEpoch: 40) - 0.1) < 1e-6)
+        #expect(abs(two.learningRate(atEpoch: 60) - 0.05) < 1e-6)
+        #expect(two.learningRate(atEpoch: 79.999) < 1e-6)
+        let json = String(decoding: try JSONEncoder().encode(one), as: UTF8.self)
+        #expect(!json.contains("warmRestarts"))
+        #expect(try JSONDecoder().decode(TrainingRecipe.self, from: Data(json.utf8)) == one)
+        #expect(try JSONDecoder().decode(TrainingRecipe.self, from: JSONEncoder().encode(two)) == two)
+    }
+
     /// A checkpoint remembers its recipe: resuming with another one (seed, learning rate, …) is
     /// refused, another epoch count is allowed and reported, and a finished checkpoint trains
     /// nothing more but still reports its validation accuracy.

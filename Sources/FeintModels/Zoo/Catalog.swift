@@ -45,6 +45,14 @@ public enum Catalog {
         return r
     }
 
+    /// SGD with a warm restart (SGDR): a cosine cycle of `first` epochs, then one of
+    /// `epochs − first` from the peak again.
+    static func sgdRestarting(epochs: Int, first: Int, lr: Float) -> TrainingRecipe {
+        var r = sgd(epochs: epochs, lr: lr)
+        r.warmRestarts = [first]
+        return r
+    }
+
     static func adamw(epochs: Int, lr: Float) -> TrainingRecipe {
         var r = TrainingRecipe()
         r.epochs = epochs; r.optimizer = "adamw"; r.learningRate = lr; r.weightDecay = 0.05
@@ -96,7 +104,10 @@ public enum Catalog {
         // CIFAR-10 (3×32×32): four CNNs and four token-mixing models (two of each family as transfer
         // surrogates, two held out), and one adversarially trained ResNet.
         CatalogEntry(name: "cifar10-resnet20", dataset: "cifar10", spec: cifar("resnet") { $0.blocksPerStage = 3; $0.width = 16 },
-                     recipe: cifarAugmented(sgd(epochs: 40, lr: 0.1)), summary: "ResNet-20 (widths 16/32/64, BatchNorm)"),
+                     // One 40-epoch cycle ended at 87 % validation accuracy, under the 88 % floor: a second
+                     // cycle of 40 from the first's weights (the first cycle is unchanged, so a 40-epoch
+                     // checkpoint continues with --resume).
+                     recipe: cifarAugmented(sgdRestarting(epochs: 80, first: 40, lr: 0.1)), summary: "ResNet-20 (widths 16/32/64, BatchNorm)"),
         CatalogEntry(name: "cifar10-resnet8", dataset: "cifar10", spec: cifar("resnet") { $0.blocksPerStage = 1; $0.width = 16 },
                      recipe: cifarAugmented(sgd(epochs: 30, lr: 0.1)), summary: "ResNet-8 (widths 16/32/64, BatchNorm)"),
         CatalogEntry(name: "cifar10-vgg", dataset: "cifar10", spec: cifar("vgg") { $0.widths = [32, 64, 128] },
