@@ -29,6 +29,15 @@ def load(out, target, attack):
     return None
 
 
+def results(out, targets, attacks):
+    """(target, attack title, result) for every result file present, in table order."""
+    for t in targets:
+        for attack, name in attacks:
+            r = load(out, t, attack)
+            if r is not None:
+                yield t, name, r
+
+
 def percentile(values, p):
     """The value at index ⌊p·n/100⌋ of the sorted values (p = 90: the 451st of 500)."""
     s = sorted(values)
@@ -48,17 +57,13 @@ def simba_table(out, targets):
     print("## SimBA: queries to success\n")
     print("| target | attack | images | success | mean queries | median queries | 90th percentile | median L2 |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for t in targets:
-        for attack, name in SIMBA:
-            r = load(out, t, attack)
-            if r is None:
-                continue
-            queries = [s["queries"] for s in r["samples"] if s["success"]]
-            l2 = [s["l2"] for s in r["samples"] if s["success"] and s["l2"] is not None]
-            print(f"| {t} | {name} | {r['images']} | {r['successRate'] * 100:.1f} % | "
-                  + (f"{number(statistics.mean(queries))} | {number(statistics.median(queries))} | {number(percentile(queries, 90), 0)} | "
-                     if queries else "– | – | – | ")
-                  + (f"{statistics.median(l2):.2f} |" if l2 else "– |"))
+    for t, name, r in results(out, targets, SIMBA):
+        queries = [s["queries"] for s in r["samples"] if s["success"]]
+        l2 = [s["l2"] for s in r["samples"] if s["success"] and s["l2"] is not None]
+        print(f"| {t} | {name} | {r['images']} | {r['successRate'] * 100:.1f} % | "
+              + (f"{number(statistics.mean(queries))} | {number(statistics.median(queries))} | {number(percentile(queries, 90), 0)} | "
+                 if queries else "– | – | – | ")
+              + (f"{statistics.median(l2):.2f} |" if l2 else "– |"))
     print()
 
 
@@ -66,15 +71,11 @@ def boundary_table(out, targets):
     print("## Boundary: median L2 distance after 1 000 / 5 000 / 10 000 queries\n")
     print("| target | images | attack | L2 @ 1 000 | L2 @ 5 000 | L2 @ 10 000 | median queries to the start | time (one core) |")
     print("|---|---:|---|---:|---:|---:|---:|---:|")
-    for t in targets:
-        for attack, name in BOUNDARY:
-            r = load(out, t, attack)
-            if r is None:
-                continue
-            at = r["medianL2AtQueries"]
-            cells = " | ".join(f"{at[q]:.3f}" if at.get(q) is not None else "∞" for q in ["1000", "5000", "10000"])
-            start = statistics.median(s["queries"] for s in r["samples"])
-            print(f"| {t} | {r['images']} | {name} | {cells} | {number(start, 0)} | {minutes(r['seconds'])} |")
+    for t, name, r in results(out, targets, BOUNDARY):
+        at = r["medianL2AtQueries"]
+        cells = " | ".join(f"{at[q]:.3f}" if at.get(q) is not None else "∞" for q in ["1000", "5000", "10000"])
+        start = statistics.median(s["queries"] for s in r["samples"])
+        print(f"| {t} | {r['images']} | {name} | {cells} | {number(start, 0)} | {minutes(r['seconds'])} |")
     print()
 
 
