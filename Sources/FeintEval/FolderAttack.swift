@@ -224,10 +224,7 @@ public enum FolderAttack {
     static func inputDigest(_ folder: ImageFolder) -> String {
         var text = ""
         for e in folder.entries {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.root.appendingPathComponent(e.path).path)
-            let size = attributes?[.size] as? Int ?? -1
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-            text += "\(e.path)\t\(size)\t\(modified)\t\(e.label.map(String.init) ?? "-")\t\(e.target.map(String.init) ?? "-")\n"
+            text += "\(e.path)\t\(folder.stamp(e))\t\(e.label.map(String.init) ?? "-")\t\(e.target.map(String.init) ?? "-")\n"
         }
         return SHA256.hex(Array(text.utf8))
     }

@@ -45,12 +45,7 @@ public enum CIFAR10 {
                             "holds no images in class folders named \(classes.joined(separator: ", "))")
         }
         var listing = ""
-        for e in labelled {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: folder.root.appendingPathComponent(e.path).path)
-            let size = attributes?[.size] as? Int ?? -1
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
-            listing += "\(e.path)\t\(size)\t\(modified)\n"
-        }
+        for e in labelled { listing += "\(e.path)\t\(folder.stamp(e))\n" }
         let key = String(SHA256.hex(Array(listing.utf8)).prefix(16))
         let cache = cacheDirectory.appendingPathComponent("cifar10-\(split)-\(key).u8")
         if let cached = try? readCache(cache) { return cached }

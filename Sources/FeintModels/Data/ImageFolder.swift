@@ -94,6 +94,15 @@ public struct ImageFolder {
 
     /// Each entry's output path: its relative path with the extension replaced by `.png`.
     /// Throws, before anything is written, when two images would share one (`a.png` and `a.jpg`).
+    /// "size<TAB>modification time" of the entry's file (-1 for what cannot be read): with its
+    /// path, what tells a changed file from the one a cache or an earlier run saw.
+    public func stamp(_ entry: Entry) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(entry.path).path)
+        let size = attributes?[.size] as? Int ?? -1
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        return "\(size)\t\(modified)"
+    }
+
     public func pngOutputPaths() throws -> [String] {
         let paths = entries.map { ($0.path as NSString).deletingPathExtension + ".png" }
         // Compared without case and Unicode normalisation: on macOS's default file system
