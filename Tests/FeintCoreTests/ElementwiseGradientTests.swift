@@ -46,6 +46,10 @@ struct ElementwiseGradientTests {
         checkGradients([x]) { softmax($0[0]) }
         checkGradients([x]) { logSoftmax($0[0]) }
         checkGradients([random([2, 3, 4])]) { softmax($0[0]) }
+        // Rows of 19: the 8-lane max/sum/dot loops and their scalar tail.
+        let long = random([2, 19], low: -3, high: 3)
+        checkGradients([long]) { softmax($0[0]) }
+        checkGradients([long]) { logSoftmax($0[0]) }
     }
 
     @Test(arguments: [Reduction.mean, .sum, .none])

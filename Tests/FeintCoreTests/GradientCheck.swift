@@ -4,7 +4,11 @@ import Testing
 /// Finite-difference gradient check. The scalar probed is L = Σ r ⊙ f(x…) with a fixed random r
 /// (so every output element matters). Analytic gradients come from the tape; the numeric ones
 /// from central differences (f(x + h) − f(x − h)) / 2h, with L accumulated in Double.
-/// Passes when ‖analytic − numeric‖ ≤ tolerance · max(‖numeric‖, 1e-3), per input.
+/// Passes when ‖analytic − numeric‖ ≤ tolerance · max(‖numeric‖, 1e-3) per input, and every
+/// element is within 5e-3 + 5·tolerance·|numeric| (so that an error confined to a few elements
+/// of a large input shows, with its index). Each input's gradient is also requested alone (the
+/// attacks' path: input only, weights not wanted), which must give the same values and leave the
+/// other inputs' `grad` untouched.
 func checkGradients(_ inputs: [Tensor], step h: Float = 1e-2, tolerance: Double = 1e-2,
                     sourceLocation: SourceLocation = #_sourceLocation,
                     _ f: ([Variable]) -> Variable) {
@@ -36,6 +40,22 @@ func checkGradients(_ inputs: [Tensor], step h: Float = 1e-2, tolerance: Double 
         }
         let rel = diff.squareRoot() / max(norm.squareRoot(), 1e-3)
         #expect(rel <= tolerance, "input \(k) \(x.shape): relative gradient error \(rel)", sourceLocation: sourceLocation)
+        let worst = (0..<x.count).max {
+            abs(Double(analytic[k].scalars[$0]) - numeric[$0]) - 5 * tolerance * abs(numeric[$0])
+                < abs(Double(analytic[k].scalars[$1]) - numeric[$1]) - 5 * tolerance * abs(numeric[$1])
+        }
+        if let i = worst {
+            let (a, n) = (Double(analytic[k].scalars[i]), numeric[i])
+            #expect(abs(a - n) <= 5e-3 + 5 * tolerance * abs(n),
+                    "input \(k) \(x.shape): element \(i) analytic \(a), numeric \(n)", sourceLocation: sourceLocation)
+        }
+        let fresh = inputs.map { Variable($0, requiresGrad: true) }
+        let alone = f(fresh).gradients(wrt: [fresh[k]], seed: probe)[0]
+        let scale = max(1, Double(analytic[k].maxAbs()))
+        let gap = zip(alone.scalars, analytic[k].scalars).map { Double(abs($0 - $1)) }.max() ?? 0
+        #expect(gap <= 1e-5 * scale, "input \(k) \(x.shape): requested alone, its gradient differs by \(gap)",
+                sourceLocation: sourceLocation)
+        #expect(fresh.allSatisfy { $0.grad == nil }, "input \(k): requesting it alone left a grad behind", sourceLocation: sourceLocation)
     }
 }
 

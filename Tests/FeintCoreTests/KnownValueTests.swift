@@ -116,6 +116,8 @@ struct KnownValueTests {
         let uniformPart: Float = (plain[0][0] + plain[1][0] + plain[2][0]) / 3
         let smoothed: Float = 0.8 * plain[1][0] + 0.2 * uniformPart
         #expect(abs(ls[0] - smoothed) < 1e-5)
+        // Against PyTorch's cross_entropy(label_smoothing=0.2) for z = (1, 5, 2), y = 1.
+        #expect(abs(ls[0] - 0.532_550_6) < 1e-5)
     }
 
     @Test func fastMathAccuracy() {

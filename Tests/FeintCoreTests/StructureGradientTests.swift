@@ -32,6 +32,45 @@ struct StructureGradientTests {
     @Test func attention() {
         checkGradients([random([2, 5, 3 * 2 * 3], low: -2, high: 2)]) { multiheadAttention(qkv: $0[0], heads: 2).output }
         checkGradients([random([1, 4, 3 * 3 * 2], low: -2, high: 2)]) { multiheadAttention(qkv: $0[0], heads: 3).output }
+        // T = 9 tokens, d = 9: the 8-lane loops of the softmax and dot products.
+        checkGradients([random([1, 9, 3 * 9], low: -1, high: 1)]) { multiheadAttention(qkv: $0[0], heads: 1).output }
+    }
+
+    /// A product big enough for the GEMM to be split across threads (2mnk ≥ 2²⁰) and a bias
+    /// gradient summed in several chunks, against sums in Double.
+    @Test func largeLinearMatchesDoubleSums() {
+        let (n, k, m) = (256, 96, 80)
+        let x = Variable(random([n, k], seed: 1), requiresGrad: true)
+        let w = Variable(random([m, k], seed: 2), requiresGrad: true), b = Variable(random([m], seed: 3), requiresGrad: true)
+        let r = random([n, m], seed: 4)
+        let y = linear(x, weight: w, bias: b)
+        let g = sum(y * Variable(r)).gradients(wrt: [x, w, b])
+        let (xs, ws, rs) = (x.value.scalars, w.value.scalars, r.scalars)
+        var worst: Float = 0
+        for i in 0..<n {
+            for j in 0..<m {
+                var s = Double(b.value.scalars[j])
+                for t in 0..<k { s += Double(xs[i * k + t]) * Double(ws[j * k + t]) }
+                worst = max(worst, abs(Float(s) - y.value.scalars[i * m + j]))
+            }
+        }
+        for i in 0..<n {                      // dx = r·W
+            for t in 0..<k {
+                var s = 0.0
+                for j in 0..<m { s += Double(rs[i * m + j]) * Double(ws[j * k + t]) }
+                worst = max(worst, abs(Float(s) - g[0].scalars[i * k + t]))
+            }
+        }
+        for j in 0..<m {                      // dW = rᵀ·x, db = Σ_i r
+            for t in 0..<k {
+                var s = 0.0
+                for i in 0..<n { s += Double(rs[i * m + j]) * Double(xs[i * k + t]) }
+                worst = max(worst, abs(Float(s) - g[1].scalars[j * k + t]) / 10)
+            }
+            let s = (0..<n).reduce(0.0) { $0 + Double(rs[$1 * m + j]) }
+            worst = max(worst, abs(Float(s) - g[2].scalars[j]) / 10)
+        }
+        #expect(worst < 1e-4, "largest error \(worst)")
     }
 
     @Test func attentionWeightGradientScaleScalesQueriesAndKeysOnly() {
@@ -54,6 +93,9 @@ struct StructureGradientTests {
         checkGradients([random([3, 4, 6]), random([6], seed: 2, low: 0.5, high: 1.5), random([6], seed: 3)]) {
             layerNorm($0[0], weight: $0[1], bias: $0[2])
         }
+        checkGradients([random([3, 19]), random([19], seed: 2, low: 0.5, high: 1.5), random([19], seed: 3)]) {
+            layerNorm($0[0], weight: $0[1], bias: $0[2])   // 8-lane sums and dot products
+        }
     }
 
     @Test(arguments: [true, false])
@@ -61,6 +103,11 @@ struct StructureGradientTests {
         let mean = random([3], seed: 7), variance = random([3], seed: 8, low: 0.5, high: 2)
         checkGradients([random([4, 3, 2, 3]), random([3], seed: 2, low: 0.5, high: 1.5), random([3], seed: 3)]) {
             var m = mean, v = variance
+            return batchNorm($0[0], weight: $0[1], bias: $0[2], runningMean: &m, runningVar: &v, training: training)
+        }
+        let (m2, v2) = (random([2], seed: 7), random([2], seed: 8, low: 0.5, high: 2))
+        checkGradients([random([3, 2, 3, 5]), random([2], seed: 2, low: 0.5, high: 1.5), random([2], seed: 3)]) {
+            var m = m2, v = v2   // planes of 15: the 8-lane loops
             return batchNorm($0[0], weight: $0[1], bias: $0[2], runningMean: &m, runningVar: &v, training: training)
         }
     }

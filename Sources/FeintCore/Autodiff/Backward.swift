@@ -39,7 +39,8 @@ extension Variable {
         }
         if needsGrad { accumulate(seed) }
         for node in order.reversed() where !node.isLeaf {
-            if node.needsGrad, let g = node.grad { node.pullback!(g) }
+            // A requested intermediate none of whose inputs needs a gradient stops here.
+            if node.needsGrad, node.parents.contains(where: \.needsGrad), let g = node.grad { node.pullback!(g) }
             if !(targets?.contains(ObjectIdentifier(node)) ?? false) { node.grad = nil }
         }
         for node in order { node.needsGrad = false }

@@ -11,7 +11,7 @@ public struct ConvGeometry: Sendable, Equatable {
         self.batch = batch; self.inChannels = inChannels; self.height = height; self.width = width
         self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.stride = stride; self.padding = padding; self.groups = groups
-        precondition(outHeight >= 1 && outWidth >= 1,
+        precondition(height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth,
                      "conv2d: kernel \(kernelHeight)×\(kernelWidth) with padding \(padding) does not fit a \(height)×\(width) input")
     }
 

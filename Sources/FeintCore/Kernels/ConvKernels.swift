@@ -42,10 +42,10 @@ enum ConvKernels {
                              _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let count = g.batch * g.inChannels * g.inPlane
         if g.isDepthwise { return Depthwise.backwardData(dy, w, dx, g) }
-        if g.stride == 1 && g.groups == 1 && g.padding < Swift.min(g.kernelHeight, g.kernelWidth) {
-            // dx = conv(dy, W′, padding k−1−p) with W′[c, o, i, j] = W[o, c, kh−1−i, kw−1−j].
+        if g.stride == 1 && g.groups == 1 && g.kernelHeight == g.kernelWidth && g.padding < g.kernelHeight {
+            // dx = conv(dy, W′, padding k−1−p) with W′[c, o, i, j] = W[o, c, kh−1−i, kw−1−j]
+            // (one padding for both axes: square kernels; others take the general path).
             let (kh, kw) = (g.kernelHeight, g.kernelWidth)
-            precondition(kh == kw, "conv2d backward: non-square kernels need stride > 1 path")
             let flipped = UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels * g.patchSize)
             defer { flipped.deallocate() }
             for o in 0..<g.outChannels {
@@ -96,7 +96,7 @@ enum ConvKernels {
         partial.initialize(repeating: 0, count: chunks * wCount)
         defer { partial.deallocate() }
         let (pdy, px, pp) = (UncheckedBox(dy), UncheckedBox(x), UncheckedBox(partial))
-        forBlocks(g) { chunk, images, cols, gathered, parallelGemm in
+        forBlocks(g, chunks: chunks) { chunk, images, cols, gathered, parallelGemm in
             let nb = images.count, ld = nb * g.outPlane
             let mine = pp.value + chunk * wCount
             for (i, n) in images.enumerated() {
@@ -146,10 +146,11 @@ enum ConvKernels {
     /// im2col matrices fill about `columnsPerBlock` columns. `body(chunk, images, cols, out,
     /// parallelGemm)` gets the thread's chunk index (as `Parallel.forChunks`) and scratch for the block's im2col matrix [groups·patch, nb·P] and its product
     /// [O, nb·P]; `parallelGemm` is true when one block is all the work (then the GEMM is split).
-    private static func forBlocks(_ g: ConvGeometry,
+    private static func forBlocks(_ g: ConvGeometry, chunks: Int? = nil,
                                   _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Bool) -> Void) {
         let perBlock = Swift.max(1, Swift.min(g.batch, columnsPerBlock / Swift.max(g.outPlane, 1)))
-        let single = Parallel.chunkCount(g.batch) == 1
+        let chunks = chunks ?? Parallel.chunkCount(g.batch)
+        let single = chunks <= 1
         func run(_ chunk: Int, _ share: Range<Int>) {
             let colCount = g.groups * g.patchSize * perBlock * g.outPlane
             let outCount = g.outChannels * perBlock * g.outPlane
@@ -162,6 +163,6 @@ enum ConvKernels {
                 start = end
             }
         }
-        if single { run(0, 0..<g.batch) } else { Parallel.forChunks(g.batch) { run($0, $1) } }
+        if single { run(0, 0..<g.batch) } else { Parallel.forChunks(g.batch, chunks: chunks) { run($0, $1) } }
     }
 }

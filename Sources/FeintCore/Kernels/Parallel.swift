@@ -35,7 +35,15 @@ public enum Parallel {
     /// per-thread partial results.
     @inlinable
     public static func forChunks(_ count: Int, grain: Int = 1, _ body: (Int, Range<Int>) -> Void) {
-        let chunks = chunkCount(count, grain: grain)
+        forChunks(count, chunks: chunkCount(count, grain: grain), body)
+    }
+
+    /// Runs `body` over `0..<count` in exactly `min(chunks, count)` ranges, `chunks` being a count
+    /// the caller took once from `chunkCount` to size its per-chunk buffers (`threads` may change
+    /// in between).
+    @inlinable
+    public static func forChunks(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = Swift.min(chunks, count)
         if chunks <= 1 {
             if count > 0 { body(0, 0..<count) }
             return

@@ -22,7 +22,7 @@ enum PoolKernels {
                                 let ix = ox * g.stride - g.padding + j
                                 if ix < 0 || ix >= g.width { continue }
                                 let v = src[iy * g.width + ix]
-                                if v > best || where_ < 0 { best = v; where_ = Int32(iy * g.width + ix) }
+                                if v > best || v.isNaN || where_ < 0 { best = v; where_ = Int32(iy * g.width + ix) }
                             }
                         }
                         dst[oy * g.outWidth + ox] = where_ < 0 ? 0 : best
@@ -47,9 +47,9 @@ enum PoolKernels {
                     for ox in 0..<ow {
                         var at = top + 2 * ox
                         var best = src[at]
-                        if src[at + 1] > best { best = src[at + 1]; at = top + 2 * ox + 1 }
-                        if src[top + w + 2 * ox] > best { best = src[top + w + 2 * ox]; at = top + w + 2 * ox }
-                        if src[top + w + 2 * ox + 1] > best { best = src[top + w + 2 * ox + 1]; at = top + w + 2 * ox + 1 }
+                        if src[at + 1] > best || src[at + 1].isNaN { best = src[at + 1]; at = top + 2 * ox + 1 }
+                        if src[top + w + 2 * ox] > best || src[top + w + 2 * ox].isNaN { best = src[top + w + 2 * ox]; at = top + w + 2 * ox }
+                        if src[top + w + 2 * ox + 1] > best || src[top + w + 2 * ox + 1].isNaN { best = src[top + w + 2 * ox + 1]; at = top + w + 2 * ox + 1 }
                         dst[oy * ow + ox] = best
                         arg[oy * ow + ox] = Int32(at)
                     }

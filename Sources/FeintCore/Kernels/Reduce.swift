@@ -4,12 +4,12 @@ enum Reduce {
     /// disjoint row ranges into private rows, added at the end.
     static func columnSums(_ x: Tensor, rows: Int, columns: Int) -> Tensor {
         precondition(x.count == rows * columns, "columnSums: \(x.shape) is not \(rows)×\(columns)")
-        let chunks = Parallel.chunkCount(rows, grain: Swift.max(1, 16_384 / Swift.max(columns, 1)))
+        let chunks = Swift.min(Parallel.chunkCount(rows, grain: Swift.max(1, 16_384 / Swift.max(columns, 1))), Swift.max(rows, 1))
         var partial = [Float](repeating: 0, count: chunks * columns)
         x.withUnsafeBufferPointer { xp in
             partial.withUnsafeMutableBufferPointer { pp in
                 let (src, dst) = (UncheckedBox(xp.baseAddress!), UncheckedBox(pp.baseAddress!))
-                Parallel.forChunks(rows, grain: Swift.max(1, 16_384 / Swift.max(columns, 1))) { chunk, range in
+                Parallel.forChunks(rows, chunks: chunks) { chunk, range in
                     let acc = dst.value + chunk * columns
                     for r in range {
                         let row = src.value + r * columns

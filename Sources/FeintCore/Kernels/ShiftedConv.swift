@@ -91,7 +91,7 @@ enum ShiftedConv {
         partial.initialize(repeating: 0, count: chunks * o * c * kk)
         defer { partial.deallocate() }
         let (px, pdy, pp) = (UncheckedBox(x), UncheckedBox(dy), UncheckedBox(partial))
-        Parallel.forChunks(g.batch) { chunk, images in
+        Parallel.forChunks(g.batch, chunks: chunks) { chunk, images in
             let padded = c * s.hp * s.wp
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: padded + o * s.ldy)
             defer { scratch.deallocate() }

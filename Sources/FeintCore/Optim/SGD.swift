@@ -40,6 +40,9 @@ public final class SGD {
         get { velocity }
         set {
             precondition(newValue.count == parameters.count, "SGD.state: \(newValue.count) buffers for \(parameters.count) parameters")
+            for (b, p) in zip(newValue, parameters) {
+                precondition(b == nil || b!.shape == p.shape, "SGD.state: a buffer of shape \(b!.shape) for a parameter of shape \(p.shape)")
+            }
             velocity = newValue
         }
     }
@@ -89,6 +92,10 @@ public final class AdamW {
         get { m + v }
         set {
             precondition(newValue.count == 2 * parameters.count, "AdamW.state: \(newValue.count) buffers for \(parameters.count) parameters")
+            for (i, b) in newValue.enumerated() where b != nil {
+                let p = parameters[i % parameters.count]
+                precondition(b!.shape == p.shape, "AdamW.state: a buffer of shape \(b!.shape) for a parameter of shape \(p.shape)")
+            }
             m = Array(newValue.prefix(parameters.count)); v = Array(newValue.suffix(parameters.count))
         }
     }

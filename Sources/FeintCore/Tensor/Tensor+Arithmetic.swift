@@ -74,7 +74,7 @@ extension Tensor {
     public func mean() -> Float { count == 0 ? 0 : sum() / Float(count) }
 
     /// Largest absolute element.
-    public func maxAbs() -> Float { scalars.reduce(0) { Swift.max($0, Swift.abs($1)) } }
+    public func maxAbs() -> Float { scalars.reduce(0) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, Swift.abs($1)) } }
 
     /// Index of the largest element along the last axis, one per row (ties: first).
     public func argmaxLastAxis() -> [Int] {
@@ -105,7 +105,7 @@ extension Tensor {
     public func rowMaxAbs() -> [Float] {
         let n = shape.first ?? 1, d = count / Swift.max(n, 1)
         return withUnsafeBufferPointer { x in
-            (0..<n).map { r in (0..<d).reduce(Float(0)) { Swift.max($0, Swift.abs(x[r * d + $1])) } }
+            (0..<n).map { r in (0..<d).reduce(Float(0)) { $0.isNaN || x[r * d + $1].isNaN ? .nan : Swift.max($0, Swift.abs(x[r * d + $1])) } }
         }
     }
 }
