@@ -183,6 +183,12 @@ struct ArchitectureTests {
         other.epochs = 3
         let longer = try Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: other, data: data).resume(from: ck)
         #expect(longer.epoch == 1 && longer.checkpointEpochs == 1 && longer.recipeChecked)
+        // A warm restart after the epochs done starts a new cycle (a one-cycle run continued);
+        // one within them would have changed the schedule already run.
+        other.warmRestarts = [1]
+        #expect(throws: Never.self) { try Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: other, data: data).resume(from: ck) }
+        other.warmRestarts = [0]
+        #expect(throws: WeightsError.self) { try Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: other, data: data).resume(from: ck) }
         let finished = Trainer(model: try Model(name: "l", spec: spec, seed: 1), recipe: recipe, data: data)
         let point = try finished.resume(from: ck)
         #expect(point.epoch == 1 && point.checkpointEpochs == nil)

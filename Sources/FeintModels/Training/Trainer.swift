@@ -158,7 +158,9 @@ public final class Trainer {
     }
 
     /// Restores a checkpoint. Refuses one written with another recipe (seed, learning rate,
-    /// batch, optimizer, augmentation, adversarial training…); only the epoch count may differ.
+    /// batch, optimizer, augmentation, adversarial training…); only the epoch count may differ,
+    /// and warm restarts may differ from the epochs done on (a new cosine cycle after them, as
+    /// cifar10-resnet20's second cycle), not within them.
     public func resume(from url: URL) throws -> ResumePoint {
         let file = try Safetensors(contentsOf: url)
         guard let e = file.metadata["epoch"].flatMap(Int.init) else { throw WeightsError(file: url.path, "is not a Feint training checkpoint") }
@@ -167,6 +169,9 @@ public final class Trainer {
             let saved = try JSONDecoder().decode(TrainingRecipe.self, from: Data(text.utf8))
             var sameLength = saved
             sameLength.epochs = recipe.epochs
+            if saved.warmRestarts.filter({ $0 <= e }) == recipe.warmRestarts.filter({ $0 <= e }) {
+                sameLength.warmRestarts = recipe.warmRestarts
+            }
             guard sameLength == recipe else {
                 throw WeightsError(file: url.path, "is a checkpoint of another recipe (\(text)); delete it or give the options it was trained with")
             }
