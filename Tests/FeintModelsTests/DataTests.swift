@@ -76,7 +76,14 @@ struct DataTests {
         try Data("filename,label,target\nx.png,3,5\nmissing.png,1\nbad line\n".utf8).write(to: dir.appendingPathComponent("labels.csv"))
         let folder = try ImageFolder(root: dir)
         #expect(folder.entries == [ImageFolder.Entry(path: "x.png", label: 3, target: 5)])
-        #expect(folder.problems.count == 2)
+        // A row naming no image and a malformed line fail no image: warnings.
+        #expect(folder.problems.isEmpty && folder.warnings.count == 2, "\(folder.problems) \(folder.warnings)")
+        try Data("./x.png,3\n".utf8).write(to: dir.appendingPathComponent("labels.csv"))
+        #expect(try ImageFolder(root: dir).entries == [ImageFolder.Entry(path: "x.png", label: 3)])
+        // Another delimiter: one error for the file, not one per image.
+        try Data("x.png;3\n".utf8).write(to: dir.appendingPathComponent("labels.csv"))
+        let refusal = #expect(throws: DataError.self) { try ImageFolder(root: dir) }
+        #expect(refusal?.problem.contains("comma-separated") == true)
     }
 
     /// Labels.csv in another case is found; blank lines and a "file" header are skipped; a name
@@ -110,6 +117,21 @@ struct DataTests {
         #expect(folder.entries.map(\.path) == ["cat/a.png", "dog/b.png"])   // the loop back to set/ is listed once
         #expect(folder.entries.map(\.label) == [0, 1])
         #expect(folder.problems.map(\.problem) == ["is a broken link"])
+    }
+
+    /// Folders named after no class of the model are not mapped by guess (CIFAR-10's airplane/
+    /// would be Fashion-MNIST's T-shirt/top): only `--labels folders` takes them in sorted order.
+    @Test func foldersNamedAfterNoClassNeedToBeAskedFor() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-pos-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, c) in ["airplane", "truck"].enumerated() {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(c), withIntermediateDirectories: true)
+            try ImageCodec.writePNG(Tensor(zeros: [1, 2, 2]), to: dir.appendingPathComponent("\(c)/\(i).png"))
+        }
+        let refusal = #expect(throws: DataError.self) { try ImageFolder(root: dir, classNames: ["Coat", "Bag"]) }
+        #expect(refusal?.problem.contains("--labels folders") == true)
+        let asked = try ImageFolder(root: dir, labels: .folders, classNames: ["Coat", "Bag"])
+        #expect(asked.entries.map(\.label) == [0, 1])
     }
 
     @Test func csvFieldsMayBeQuoted() {

@@ -33,6 +33,9 @@ public struct ImageFolder {
     /// Problems found while listing (unreadable folders, bad CSV rows, images without a CSV row,
     /// rows for missing files), by path.
     public var problems: [DataError]
+    /// Problems of the labels CSV that concern no image (a malformed line, a row naming no image
+    /// of the folder, a row repeated): worth a word, but no image failed.
+    public var warnings: [DataError] = []
 
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
@@ -63,7 +66,7 @@ public struct ImageFolder {
             try readCSV(url, files: files, fixedClasses: known != nil)
         case .folders:
             let folders = Set(files.compactMap { $0.contains("/") ? String($0.split(separator: "/")[0]) : nil }).sorted()
-            let index = try Self.folderClasses(folders, known: known, root: root)
+            let index = try Self.folderClasses(folders, known: known, root: root, inSortedOrder: requested == .folders)
             classNames = known ?? folders
             entries = files.map { f in
                 Entry(path: f, label: f.contains("/") ? index[String(f.split(separator: "/")[0])] : nil)
@@ -75,21 +78,25 @@ public struct ImageFolder {
     }
 
     /// The class index of each subfolder. Without known classes: the sorted folder names. With
-    /// them: every folder named after a class or by its index; or, when no folder is, and there
-    /// are as many folders as classes, the sorted folder names. Names match ignoring case and
-    /// everything but letters and digits (`T-shirt_top/` is the class "T-shirt/top").
-    static func folderClasses(_ folders: [String], known: [String]?, root: URL) throws -> [String: Int] {
+    /// them: every folder named after a class or by its index; or, when no folder is, there are
+    /// as many folders as classes and the folders were asked for (`inSortedOrder`, `--labels
+    /// folders`), the sorted folder names; never by guess (CIFAR-10's `airplane/` is not
+    /// Fashion-MNIST's class 0). Names match ignoring case and everything but letters and digits
+    /// (`T-shirt_top/` is the class "T-shirt/top").
+    static func folderClasses(_ folders: [String], known: [String]?, root: URL, inSortedOrder: Bool = false) throws -> [String: Int] {
         guard let known else { return Dictionary(uniqueKeysWithValues: folders.enumerated().map { ($1, $0) }) }
         func key(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
         let matched = folders.map { f in known.firstIndex { key($0) == key(f) } ?? Int(f).flatMap { known.indices.contains($0) ? $0 : nil } }
         if matched.allSatisfy({ $0 != nil }) { return Dictionary(uniqueKeysWithValues: zip(folders, matched.map { $0! })) }
-        if matched.allSatisfy({ $0 == nil }) && folders.count == known.count {
+        let positional = matched.allSatisfy({ $0 == nil }) && folders.count == known.count
+        if positional && inSortedOrder {
             return Dictionary(uniqueKeysWithValues: folders.enumerated().map { ($1, $0) })
         }
         let strangers = zip(folders, matched).filter { $0.1 == nil }.map(\.0)
         throw DataError(path: root.path, "class folders \(strangers.joined(separator: ", ")) are not classes of the model "
                         + "(\(known.joined(separator: ", "))): name each folder after its class or its index 0…\(known.count - 1), "
-                        + "give a labels CSV, or --labels predicted")
+                        + "give a labels CSV, or --labels predicted"
+                        + (positional ? "; or pass --labels folders to take the \(known.count) folders in sorted order as classes 0…\(known.count - 1)" : ""))
     }
 
     /// Each entry's output path: its relative path with the extension replaced by `.png`.
@@ -181,21 +188,27 @@ public struct ImageFolder {
         var images: [String: String] = [:]
         for f in files { images[f] = f }
         var names = classNames, listed: Set<String> = []
+        var wellFormed = 0, firstBad: (line: Int, fields: Int)?
         for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             var fields = Self.csvFields(line)
-            if number == 0, let first = fields.first?.lowercased(), ["filename", "file", "path", "image", "name"].contains(first) { continue }
+            if number == 0, let first = fields.first?.lowercased(),
+               ["filename", "file", "file_name", "path", "image", "name"].contains(first) { continue }
             guard fields.count >= 2 && fields.count <= 3 && !fields[0].isEmpty else {
-                problems.append(DataError(path: url.path, "line \(number + 1): expected filename,label[,target]"))
+                firstBad = firstBad ?? (number + 1, fields.count)
+                warnings.append(DataError(path: url.path, "line \(number + 1): expected filename,label[,target]"))
                 continue
             }
+            wellFormed += 1
+            // `./a.png` is `a.png`.
+            while fields[0].hasPrefix("./") { fields[0].removeFirst(2) }
             guard let onDisk = images[fields[0]] else {
-                problems.append(DataError(path: fields[0], "listed in \(url.lastPathComponent) line \(number + 1) but no such image"))
+                warnings.append(DataError(path: fields[0], "listed in \(url.lastPathComponent) line \(number + 1) but no such image"))
                 continue
             }
             fields[0] = onDisk
             guard listed.insert(fields[0]).inserted else {
-                problems.append(DataError(path: fields[0], "listed twice in \(url.lastPathComponent) (again on line \(number + 1))"))
+                warnings.append(DataError(path: fields[0], "listed twice in \(url.lastPathComponent) (again on line \(number + 1); the first row counts)"))
                 continue
             }
             // A class index, or a name: one of the fixed classes, or a new one appended.
@@ -220,6 +233,11 @@ public struct ImageFolder {
                 target = t
             }
             entries.append(Entry(path: fields[0], label: label, target: target))
+        }
+        // Not one row read: another delimiter or not a labels file at all; one error, not one per image.
+        if wellFormed == 0, let bad = firstBad {
+            throw DataError(path: url.path, "expected comma-separated rows filename,label[,target]; line \(bad.line) has \(bad.fields) field"
+                            + (bad.fields == 1 ? "" : "s"))
         }
         for f in files where !listed.contains(f) {
             problems.append(DataError(path: f, "has no row in \(url.lastPathComponent)"))
