@@ -51,8 +51,33 @@ public struct BenchSpec: Codable, Sendable {
     public static func load(_ url: URL) throws -> BenchSpec {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw SpecError("\(url.path): cannot be read (\(error.localizedDescription))") }
-        do { return try JSONDecoder().decode(BenchSpec.self, from: data) } catch {
+        do { return try JSONDecoder().decode(BenchSpec.self, from: data) } catch let error as DecodingError {
+            throw SpecError("\(url.path): not a valid benchmark spec (\(Self.readable(error)))")
+        } catch {
             throw SpecError("\(url.path): not a valid benchmark spec (\(error))")
+        }
+    }
+
+    /// A decoding error as a user reads it: where in the spec (`attacks[0].eps`) and what.
+    static func readable(_ error: DecodingError) -> String {
+        func kind(_ type: Any.Type) -> String {
+            if type == Int.self || type == UInt64.self { return "a whole number" }
+            if type == Double.self || type == Float.self { return "a number" }
+            if type == String.self { return "a string" }
+            if type == Bool.self { return "true or false" }
+            return "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object" : "a \(type)"
+        }
+        func place(_ path: [any CodingKey]) -> String {
+            let p = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "the top level" : String(p.drop { $0 == "." })
+        }
+        switch error {
+        case .dataCorrupted(let c):
+            return c.codingPath.isEmpty ? "not valid JSON" : "\(place(c.codingPath)): \(c.debugDescription)"
+        case .keyNotFound(let key, let c): return "\(place(c.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let c): return "\(place(c.codingPath)) should be \(kind(type))"
+        case .valueNotFound(let type, let c): return "\(place(c.codingPath)) should be \(kind(type)), not null"
+        @unknown default: return "\(error)"
         }
     }
 

@@ -5,7 +5,8 @@ import Foundation
 
 /// Attacks a folder of images and writes lossless PNGs mirroring it. Every file is written to a
 /// temporary name and renamed, so an interrupted run leaves no half-written image; `resume`
-/// skips images whose output exists (and re-measures them). Success is measured on the saved
+/// skips images whose output exists (and re-measures them; a black-box attack's query counts are
+/// kept in `.queries.jsonl`, one line per written image, so a resumed run reports them too). Success is measured on the saved
 /// 8-bit files, whose pixels are put on the 8-bit grid without leaving the ε-ball (`onGrid`). Unreadable inputs are recorded with their reason and the rest go on.
 public enum FolderAttack {
     public enum LabelSource: String, Sendable { case folders, csv, predicted }
@@ -33,6 +34,10 @@ public enum FolderAttack {
         public var settings: [String: String]
         public var seed: UInt64
         public var labels: String
+        /// The model's class names: labels and predictions are indices into them.
+        public var classNames: [String]
+        public var batch: Int
+        public var resize: Bool
         public var version: String
         public var images: Int
         public var attacked: Int
@@ -44,6 +49,8 @@ public enum FolderAttack {
         public var correctWhenClean: Int
         public var succeededOfCorrect: Int
         public var failedFiles: Int
+        /// Problems of the labels CSV that concern no image (they fail no file).
+        public var warnings: [String]
         public var records: [Record]
     }
 
@@ -71,10 +78,10 @@ public enum FolderAttack {
     public typealias Attack = (_ images: Tensor, _ goal: Goal, _ pool: LabeledImages, _ generator: inout RandomGenerator)
         -> (adversarial: Tensor, queries: [Int]?, mask: Tensor?)
 
-    /// Refuses an output folder equal to or inside the input folder.
+    /// Refuses an output folder equal to or inside the input folder, also through symbolic links
+    /// in a part of the output path that exists already (`link-to-input/new`).
     public static func checkFolders(input: URL, output: URL) throws {
-        let i = input.standardizedFileURL.resolvingSymlinksInPath().path
-        let o = output.standardizedFileURL.resolvingSymlinksInPath().path
+        let i = resolved(input), o = resolved(output)
         if o == i || o.hasPrefix(i.hasSuffix("/") ? i : i + "/") {
             throw DataError(path: output.path, "is inside the input folder \(input.path); choose an output folder outside it")
         }
@@ -85,7 +92,9 @@ public enum FolderAttack {
                            progress: (Int, Int) -> Void) throws -> (report: Report, gallery: [Gallery.Item]) {
         try checkFolders(input: folder.root, output: output)
         let outputs = try folder.pngOutputPaths()
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) } catch {
+            throw DataError(path: output.path, "cannot be created (\((error as NSError).localizedDescription))")
+        }
         var run = RunSettings(input: folder.root.standardizedFileURL.resolvingSymlinksInPath().path, model: model.name,
                               attack: attackName, settings: settings, seed: seed, batch: batchSize, labels: labels.rawValue, resize: resize)
         run.inputs = inputDigest(folder)
@@ -106,7 +115,10 @@ public enum FolderAttack {
                                 + "resume with those, or choose another output folder")
             }
         }
-        try Benchmark.encoder().encode(run).write(to: settingsFile, options: .atomic)
+        do { try Benchmark.encoder().encode(run).write(to: settingsFile, options: .atomic) } catch {
+            throw DataError(path: settingsFile.path, "cannot be written (\((error as NSError).localizedDescription))")
+        }
+        let journal = QueryJournal(url: output.appendingPathComponent(".queries.jsonl"), keep: resume)
         // Half-written temporaries of an interrupted run (`.NAME.png.partial-PID`).
         if let walker = FileManager.default.enumerator(at: output, includingPropertiesForKeys: nil) {
             for case let url as URL in walker where url.lastPathComponent.hasPrefix(".") && url.lastPathComponent.contains(".png.partial-") {
@@ -143,6 +155,7 @@ public enum FolderAttack {
                     saved = ImageCodec.convert(decoded.pixels, toChannels: c)
                     record.resumed = true
                     measure(&record, model: model, clean: pixels, saved: saved!)
+                    record.queries = journal.earlier[entry.path]
                 }
                 records.append(record)
                 images.append((records.count - 1, pixels, saved))
@@ -191,6 +204,7 @@ public enum FolderAttack {
                         let saved = ImageCodec.convert(try ImageCodec.decode(url).pixels, toChannels: c)
                         measure(&records[i], model: model, clean: item.pixels, saved: saved)
                         records[i].queries = result.queries?[k]
+                        if let q = result.queries?[k] { journal.append(file: records[i].file, queries: q) }
                         masks[i] = result.mask?.rows([k]).reshaped([1, h, w])
                     } catch {
                         records[i].error = "\(error)"
@@ -212,12 +226,62 @@ public enum FolderAttack {
         }
         let attacked = records.filter { $0.success != nil }
         let report = Report(input: folder.root.path, output: output.path, model: model.name, attack: attackName, settings: settings,
-                            seed: seed, labels: labels.rawValue, version: FeintVersion.string, images: records.count,
+                            seed: seed, labels: labels.rawValue, classNames: model.spec.classNames, batch: batchSize, resize: resize,
+                            version: FeintVersion.string, images: records.count,
                             attacked: attacked.count, succeeded: attacked.filter { $0.success == true }.count,
                             correctWhenClean: attacked.filter { $0.cleanPrediction == $0.label }.count,
                             succeededOfCorrect: attacked.filter { $0.cleanPrediction == $0.label && $0.success == true }.count,
-                            failedFiles: records.filter { $0.error != nil }.count, records: records)
+                            failedFiles: records.filter { $0.error != nil }.count, warnings: folder.warnings.map { "\($0)" }, records: records)
         return (report, gallery)
+    }
+
+    /// Query counts of the images written so far (black-box attacks), one JSON line per image, so
+    /// that a resumed run reports the queries of the images it keeps. A new run starts it afresh.
+    final class QueryJournal {
+        struct Line: Codable { var file: String; var queries: Int }
+        let url: URL
+        /// The counts of an earlier run (resume only); a later line for a file wins.
+        private(set) var earlier: [String: Int] = [:]
+
+        init(url: URL, keep: Bool) {
+            self.url = url
+            if keep, let text = try? String(contentsOf: url, encoding: .utf8) {
+                // A line cut short by an interruption does not decode and is dropped; the file is
+                // rewritten with the whole lines, so that the next line starts on a line of its own.
+                var kept = ""
+                for line in text.split(separator: "\n") {
+                    if let l = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)) { earlier[l.file] = l.queries; kept += line + "\n" }
+                }
+                try? Data(kept.utf8).write(to: url, options: .atomic)
+            } else {
+                try? FileManager.default.removeItem(at: url)
+            }
+        }
+
+        func append(file: String, queries: Int) {
+            guard var data = try? JSONEncoder().encode(Line(file: file, queries: queries)) else { return }
+            data.append(UInt8(ascii: "\n"))
+            if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+            guard let handle = try? FileHandle(forWritingTo: url) else { return }
+            defer { try? handle.close() }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: data)
+        }
+    }
+
+    /// The path with symbolic links resolved in its longest existing part (realpath(3)), the rest
+    /// appended: `resolvingSymlinksInPath` leaves a path that does not exist yet untouched.
+    static func resolved(_ url: URL) -> String {
+        var head = url.standardizedFileURL, tail: [String] = []
+        while head.path != "/" {
+            if let real = realpath(head.path, nil) {
+                defer { free(real) }
+                return ([String(cString: real)] + tail.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            }
+            tail.append(head.lastPathComponent)
+            head = head.deletingLastPathComponent()
+        }
+        return url.standardizedFileURL.path
     }
 
     /// SHA-256 over every image's relative path, size, modification time, label and target.
@@ -244,8 +308,12 @@ public enum FolderAttack {
     public static func markdown(_ r: Report) -> String {
         var s = "# feint attack\n\n- model: `\(r.model)`\n- attack: `\(r.attack)` \(r.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n"
         s += "- input: `\(r.input)`\n- output: `\(r.output)`\n- labels: \(r.labels), seed \(r.seed), Feint \(r.version)\n"
+        let correct = r.labels == LabelSource.predicted.rawValue ? "labels are the model's clean predictions"
+            : "\(r.succeededOfCorrect) of the \(r.correctWhenClean) classified correctly when clean"
         s += "- images: \(r.images), attacked \(r.attacked), succeeded \(r.succeeded) (measured on the saved 8-bit PNGs; "
-            + "\(r.succeededOfCorrect) of the \(r.correctWhenClean) classified correctly when clean), failed files \(r.failedFiles)\n\n"
+            + "\(correct)), failed files \(r.failedFiles)\n"
+        for w in r.warnings { s += "- warning: \(w)\n" }
+        s += "- classes: " + r.classNames.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") + "\n\n"
         s += "| file | label | target | clean | adversarial | success | L2 | L∞ | queries | note |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n"
         for x in r.records {
             func v<T>(_ o: T?) -> String { o.map { "\($0)" } ?? "" }

@@ -48,11 +48,15 @@ struct Arguments {
         return v
     }
 
-    /// A finite number that fits a Float: NaN, ±inf and 1e40 are usage errors, not silent garbage.
+    /// A finite number that fits a Float, written as a decimal or a fraction (`8/255`, as budgets
+    /// are quoted): NaN, ±inf, 1e40 and `1/0` are usage errors, not silent garbage.
     func double(_ name: String, default value: Double) throws -> Double {
         guard let s = values[name] else { return value }
-        guard let v = Double(s), v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else {
-            throw UsageError("--\(name) expects a finite number, got '\(s)'")
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        let v: Double?
+        if parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), b != 0 { v = a / b } else { v = parts.count == 1 ? Double(s) : nil }
+        guard let v, v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+            throw UsageError("--\(name) expects a finite number (such as 0.03 or 8/255), got '\(s)'")
         }
         return v
     }

@@ -21,17 +21,22 @@ enum AttackCommand {
     perturbation norms, queries), report.md and settings.json (written first: --resume refuses
     other settings); --gallery also writes gallery.png. An output folder that already holds files
     is refused unless --resume (skip images whose output exists, re-measure them, attack the
-    rest) or --force (write over them) is given.
+    rest; a black-box run's query counts are kept in .queries.jsonl) or --force (write over
+    them) is given.
 
     ATTACK: white-box \(whiteBox.joined(separator: ", ")) (on --model);
             black-box \(blackBox.joined(separator: ", ")) (queries --model; ODS variants need --surrogates;
-              these search for a small L2 perturbation within --budget queries: no --eps);
+              these search for a small L2 perturbation within --budget queries: no --eps; the report's
+              queries are those to the first adversarial image: SimBA stops there, Boundary goes on
+              shrinking the perturbation for the whole budget, and its outputs, on the decision
+              boundary, may lose their success to the 8-bit rounding);
             transfer \(TransferAttackSpec.names.joined(separator: ", ")) (crafted on --surrogates, measured on --model).
     Labels: `folders` (class subfolders named after the model's classes, e.g. airplane/, or their
-    indices 0/ 1/ …; folders with other names count in sorted order if there are as many as classes),
+    indices 0/ 1/ …; with --labels folders, other names count in sorted order if there are as many
+    as classes),
     a CSV (`filename,label[,target]`, label/target as class index or name; a target makes that
-    image's attack targeted; every image needs a row), or `predicted` (the model's clean
-    prediction). Default: DIR/labels.csv if present, else folders if images sit in subfolders, else
+    image's attack targeted; every image needs a row; rows naming no image are warnings), or
+    `predicted` (the model's clean prediction). Default: DIR/labels.csv if present, else folders if images sit in subfolders, else
     predicted. A label that names no class of the model is reported with the model's class names.
     Sizes: channels are converted to the model's (RGB → gray by luminance, gray → RGB, alpha
     dropped); images of another size are resized bilinearly (PyTorch's align_corners=False) with
@@ -44,8 +49,17 @@ enum AttackCommand {
     Exit codes: 0 every image processed; 1 other error (unreadable model, failed write); 2 usage
                 error; 3 some files failed (see the report); 4 no image could be processed.
 
-    Example:
+    PGD runs from the output-diversified start (2 ODI steps of ε) on the margin loss with step ε/4;
+    APGD on cross-entropy; both are recorded in the report's settings. --json prints report.json;
+    --quiet drops the progress line. ε may be given as a fraction: --eps 8/255.
+
+    Examples:
       feint attack --model fmnist-smallcnn --attack pgd --eps 0.1 --input photos --output adv --gallery
+      feint attack --model cifar10-resnet8 --attack apgd --eps 8/255 --input shots --labels predicted --output adv
+      feint attack --model fmnist-vgg --attack simba-ods --surrogates fmnist-smallcnn,fmnist-vit-p4 --budget 2000 \\
+                   --input photos --output adv-bb
+      feint attack --model fmnist-vit-p7 --attack namea --surrogates fmnist-smallcnn,fmnist-vit-p4 --eps 16/255 \\
+                   --input photos --output adv-tr --resume
     """
 
     static func run(_ argv: [String]) throws -> Int32 {
@@ -56,12 +70,22 @@ enum AttackCommand {
         guard let modelName = args.string("model") else { throw UsageError("--model is required") }
         guard let attackName = args.string("attack") else { throw UsageError("--attack is required") }
         guard let input = args.string("input"), let outputPath = args.string("output") else { throw UsageError("--input and --output are required") }
+        // An empty path usually is an unset shell variable; "" would mean the current folder.
+        guard !input.isEmpty, !outputPath.isEmpty else { throw UsageError("--input and --output must not be empty") }
         let isWhite = whiteBox.contains(attackName), isBlack = blackBox.contains(attackName)
         let isTransfer = TransferAttackSpec.names.contains(attackName)
-        guard isWhite || isBlack || isTransfer else { throw UsageError("unknown attack '\(attackName)'") }
+        guard isWhite || isBlack || isTransfer else {
+            throw UsageError("unknown attack '\(attackName)'; the attacks are \((whiteBox + blackBox + TransferAttackSpec.names).joined(separator: ", "))")
+        }
         if isBlack && args.string("eps") != nil {
             throw UsageError("\(attackName) takes no --eps: it searches for a small L2 perturbation within --budget queries")
         }
+        // Options the attack does not use are refused, so that no report omits what was asked for.
+        var unused: [String] = []
+        if attackName == "fgsm" || isBlack { unused += ["steps", "restarts"] }
+        if isTransfer { unused += ["restarts"] }
+        if !isBlack { unused += ["budget"] }
+        if let option = unused.first(where: { args.string($0) != nil }) { throw UsageError("\(attackName) takes no --\(option)") }
         let eps = Float(try args.double("eps", default: 0.1))
         guard eps > 0, eps <= 1 else { throw UsageError("--eps must be in (0, 1] (pixels are in [0, 1])") }
         let steps = try args.int("steps", default: attackName == "apgd" ? 100 : (isTransfer ? 10 : 20))
@@ -82,7 +106,16 @@ enum AttackCommand {
 
         let store = ModelStore(args)
         let model = try store.load(modelName)
-        let surrogates = try args.list("surrogates", default: []).map(store.load)
+        let surrogateNames = args.list("surrogates", default: [])
+        if let twice = surrogateNames.first(where: { n in surrogateNames.filter { $0 == n }.count > 1 }) {
+            throw UsageError("--surrogates names \(twice) twice")
+        }
+        let surrogates = try surrogateNames.map(store.load)
+        // The attacked model as its own surrogate would make a black-box or transfer result a white-box one.
+        if let same = surrogates.first(where: { $0.name == model.name }) {
+            throw UsageError("\(same.name) is the attacked model: it cannot be one of its own surrogates"
+                             + (isTransfer ? " (for a white-box attack use --attack pgd or apgd)" : ""))
+        }
         for s in surrogates where s.spec.inputShape != model.spec.inputShape {
             throw UsageError("surrogate \(s.name) (\(s.dataset)) takes other images than \(model.name) (\(model.dataset))")
         }
@@ -97,15 +130,21 @@ enum AttackCommand {
         case "folders": labels = .folders
         case "predicted": labels = .none
         case let file?:
-            guard FileManager.default.fileExists(atPath: file) else { throw UsageError("labels file \(file) does not exist") }
+            guard PathKind(file) == .file else {
+                throw UsageError("--labels expects folders, predicted or a CSV file; \(file) " + (PathKind(file) == .folder ? "is a folder" : "does not exist"))
+            }
             labels = .csv(URL(fileURLWithPath: file))
         case nil: labels = .automatic
         }
         let folder: ImageFolder
         do {
             folder = try ImageFolder(root: inputURL, labels: labels, classNames: model.spec.classNames)
-            _ = try folder.pngOutputPaths()
-        } catch { throw UsageError("\(error)") }
+            // The gallery's name is the output folder's own: an input gallery.png would be overwritten.
+            if args.flag("gallery"), let i = try folder.pngOutputPaths().firstIndex(where: { $0.lowercased() == "gallery.png" }) {
+                throw UsageError("\(folder.entries[i].path) would be written as gallery.png, where --gallery writes its montage; "
+                                 + "rename it or drop --gallery")
+            }
+        } catch let error as UsageError { throw error } catch { throw UsageError("\(error)") }
         if folder.entries.isEmpty && folder.problems.isEmpty { throw UsageError("no PNG or JPEG images under \(input)") }
         if isTransfer, let t = folder.entries.first(where: { $0.target != nil }) {
             throw UsageError("\(t.path) has a target, but the transfer attacks are untargeted; drop the target column or use a white-box attack")
@@ -124,6 +163,9 @@ enum AttackCommand {
         }
 
         var settings = ["eps": "\(eps)", "steps": "\(steps)", "restarts": "\(restarts)"]
+        // The library defaults these attacks run with, recorded so the report says what ran.
+        if attackName == "pgd" { settings.merge(["init": "odi (2 steps of ε)", "loss": "margin", "step-size": "\(eps / 4)"]) { $1 } }
+        if attackName == "apgd" { settings["loss"] = "cross-entropy" }
         if attackName == "fgsm" { settings = ["eps": "\(eps)"] }
         if isTransfer { settings["restarts"] = nil }
         if isBlack { settings = ["budget": "\(budget)"] }
@@ -172,17 +214,19 @@ enum AttackCommand {
                                                      progress: progress.update)
         } catch let error as DataError { throw UsageError("\(error)") }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(report)
         try json.write(to: output.appendingPathComponent("report.json"), options: .atomic)
         try Data(FolderAttack.markdown(report).utf8).write(to: output.appendingPathComponent("report.md"), options: .atomic)
         if args.flag("gallery") && !gallery.isEmpty { try Gallery.write(gallery, to: output.appendingPathComponent("gallery.png")) }
         if args.flag("json") { print(String(decoding: json, as: UTF8.self)) } else {
-            print("\(report.attacked) images attacked, \(report.succeeded) fooled \(model.name) (measured on the saved PNGs; "
-                  + "\(report.succeededOfCorrect) of the \(report.correctWhenClean) it classified correctly), "
+            let correct = labelSource == .predicted ? "labels are its own clean predictions"
+                : "\(report.succeededOfCorrect) of the \(report.correctWhenClean) it classified correctly"
+            print("\(report.attacked) images attacked, \(report.succeeded) fooled \(model.name) (measured on the saved PNGs; \(correct)), "
                   + "\(report.failedFiles) files failed; report in \(output.appendingPathComponent("report.md").path)")
         }
         for r in report.records where r.error != nil { printError("\(r.file): \(r.error!)") }
+        for w in report.warnings { printError("warning: \(w)") }
         if report.failedFiles == 0 { return 0 }
         return report.attacked == 0 ? 4 : 3
     }

@@ -31,6 +31,13 @@ enum AttentionCommand {
         guard let name = args.string("model"), let outPath = args.string("output") else { throw UsageError("--model and --output are required") }
         let method = args.string("method") ?? "gradcam"
         guard ["gradcam", "rollout"].contains(method) else { throw UsageError("--method must be gradcam or rollout") }
+        guard !outPath.isEmpty, args.string("input") != "" else { throw UsageError("--output and --input must not be empty") }
+        try requireFolder(URL(fileURLWithPath: outPath), option: "--output")
+        if let input = args.string("input") {
+            do { try FolderAttack.checkFolders(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: outPath)) } catch {
+                throw UsageError("\(error)")
+            }
+        }
         try requireFreeFolder(URL(fileURLWithPath: outPath), args)
         let store = ModelStore(args)
         let model = try store.load(name)

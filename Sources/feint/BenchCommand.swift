@@ -56,12 +56,15 @@ enum BenchCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         guard let sub = argv.first else { throw UsageError("missing subcommand (run, merge or summarize)") }
         let rest = Array(argv.dropFirst())
-        switch sub {
-        case "run": return try runSpec(rest)
-        case "merge": return try merge(rest)
-        case "summarize": return try summarize(rest)
-        default: throw UsageError("unknown bench subcommand '\(sub)' (run, merge or summarize)")
-        }
+        // A spec, shard or results folder that does not fit is the user's to fix: exit 2.
+        do {
+            switch sub {
+            case "run": return try runSpec(rest)
+            case "merge": return try merge(rest)
+            case "summarize": return try summarize(rest)
+            default: throw UsageError("unknown bench subcommand '\(sub)' (run, merge or summarize)")
+            }
+        } catch let error as SpecError { throw UsageError("\(error)") }
     }
 
     static func runSpec(_ argv: [String]) throws -> Int32 {
@@ -69,8 +72,8 @@ enum BenchCommand {
         guard args.positional.count == 1 else { throw UsageError("name one spec file") }
         let specURL = URL(fileURLWithPath: args.positional[0])
         var spec = try BenchSpec.load(specURL)
-        if args.string("seed") != nil { spec.seed = try args.seed() }
         for a in spec.attacks { _ = try a.make() }
+        if args.string("seed") != nil { spec.seed = try args.seed() }
         var (k, n) = (0, 1)
         if let s = args.string("shard") {
             let parts = s.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) ?? -1 }
@@ -80,13 +83,21 @@ enum BenchCommand {
         }
         let out = URL(fileURLWithPath: args.string("out") ?? "bench-\(spec.name)")
         try requireFolder(out, option: "--out")
+        // Models and data first: a spec naming a missing model leaves no folder behind.
+        let store = ModelStore(args)
+        let load = store.load
+        let data = try DataSplits.test(args, models: store.directory, for: try (spec.surrogates + spec.targets).map(load))
+        guard data.count >= spec.images else { throw UsageError("the spec asks for \(spec.images) images, the data hold \(data.count)") }
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let specCopy = out.appendingPathComponent("spec.json")
         if FileManager.default.fileExists(atPath: specCopy.path) {
             let existing: BenchSpec
             do { existing = try BenchSpec.load(specCopy) } catch { throw UsageError("\(error); choose another --out") }
             guard try existing.sameRun(as: spec) else {
-                throw UsageError("\(out.path) holds a different spec; choose another --out")
+                var other = existing
+                other.seed = spec.seed
+                let what = try other.sameRun(as: spec) ? " (seed \(existing.seed), this run's is \(spec.seed))" : ""
+                throw UsageError("\(out.path) holds a different spec\(what); choose another --out")
             }
         } else {
             let files = visibleFiles(in: out)
@@ -103,12 +114,9 @@ enum BenchCommand {
         }
         let done = out.appendingPathComponent(Benchmark.shardFile(k, n))
         if args.string("shard") != nil && args.flag("resume") && FileManager.default.fileExists(atPath: done.path) {
-            print("kept \(done.path) (done before)")   // no models or data to load
+            print("kept \(done.path) (done before)")
             return 0
         }
-        let store = ModelStore(args)
-        let load = store.load
-        let data = try DataSplits.test(args, models: store.directory, for: try (spec.surrogates + spec.targets).map(load))
         let file = try Benchmark.runShard(spec, shard: k, of: n, models: load, data: data, directory: out, resume: args.flag("resume")) { a, done, total in
             printError("shard \(k)/\(n) \(a): \(done)/\(total) images")
         }

@@ -71,8 +71,17 @@ enum BlackBoxCommand {
         // The attacked images' rows in the test split.
         let indices: [Int]
         if args.flag("only-correct") {
-            let predictions = target.predict(split.images).argmaxLastAxis()
-            indices = Array((0..<split.count).filter { predictions[$0] == split.labels[$0] }.prefix(n))
+            // Batch by batch, until N are found (not the whole split for a few images).
+            var found: [Int] = []
+            var start = 0
+            while found.count < n && start < split.count {
+                let rows = Array(start..<min(split.count, start + 256))
+                let predictions = target.predict(split.subset(rows).images).argmaxLastAxis()
+                found += zip(rows, predictions).filter { split.labels[$0.0] == $0.1 }.map(\.0)
+                start += rows.count
+            }
+            indices = Array(found.prefix(n))
+            guard !indices.isEmpty else { throw UsageError("--only-correct: \(target.name) classifies no test image correctly") }
         } else {
             indices = Array(0..<min(n, split.count))
         }

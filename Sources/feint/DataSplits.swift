@@ -35,17 +35,20 @@ enum DataSplits {
     /// zoo folder, else beside the package's Models/); CIFAR-10 from --data DIR, $FEINT_CIFAR10,
     /// or `shared/datasets/cifar10` beside the package (a folder holding train/ and test/).
     static func test(_ args: Arguments, models: URL, dataset: String) throws -> LabeledImages {
+        let data: LabeledImages
         switch dataset {
         case "fashion-mnist":
-            if let data = args.string("data") { return try IDX.fashionMNIST(split: .test, directory: URL(fileURLWithPath: data)) }
-            do { return try IDX.fashionMNIST(split: .test, directory: bundledFashionMNIST(models: models)) } catch {
+            if let dir = args.string("data") { data = try IDX.fashionMNIST(split: .test, directory: URL(fileURLWithPath: dir)); break }
+            do { data = try IDX.fashionMNIST(split: .test, directory: bundledFashionMNIST(models: models)) } catch {
                 throw UsageError("\(error); pass --data DIR (a folder holding the Fashion-MNIST IDX files)")
             }
         case "cifar10":
-            return try cifar10(args, split: "test", models: models)
+            data = try cifar10(args, split: "test", models: models)
         default:
             throw UsageError("unknown data set '\(dataset)' (\(datasets.joined(separator: ", ")))")
         }
+        guard data.count > 0 else { throw UsageError("the test data hold no images (--data)") }
+        return data
     }
 
     /// The training split: Fashion-MNIST from --data or Debian's dataset-fashion-mnist; CIFAR-10

@@ -42,7 +42,8 @@ enum DemoCommand {
         let surrogates = preferredSurrogates.filter { name in trained.contains { $0.name == name } }
         let targets = trained.map(\.name).filter { !surrogates.contains($0) }
         guard !surrogates.isEmpty, !targets.isEmpty else {
-            throw ModelError("the demo needs trained zoo models in \(dir.path) (found \(trained.map(\.name))); see `feint zoo list`")
+            throw ModelError("the demo needs trained zoo models in \(dir.path) (found \(trained.map(\.name))); see `feint zoo list`, "
+                             + "or name the zoo folder with --models DIR or $FEINT_MODELS")
         }
         let attacks = ["ens", "svre", "adaea", "smer", "namea"].map { TransferAttackSpec(name: $0, eps: eps) }
         let spec = BenchSpec(name: "demo", images: n, batch: 50, seed: 0, surrogates: surrogates, targets: targets, attacks: attacks)

@@ -19,7 +19,8 @@ final class ModelStore {
         if let m = cache[name] { return m }
         let file = url(name)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw UsageError("no model '\(name)' at \(file.path) (see `feint zoo list`)")
+            throw UsageError("no model '\(name)' at \(file.path) (see `feint zoo list`; the zoo folder is --models DIR, "
+                             + "else $FEINT_MODELS, ./Models or the package's Models/)")
         }
         let m = try Model.load(file, name: file.deletingPathExtension().lastPathComponent)
         cache[name] = m

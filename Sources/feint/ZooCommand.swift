@@ -70,7 +70,9 @@ enum ZooCommand {
         let args = try Arguments(argv, valueOptions: ["models"], flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         let dir = modelsDirectory(args)
-        guard PathKind(dir.path) == .folder else { throw UsageError("no zoo folder at \(dir.path)") }
+        guard PathKind(dir.path) == .folder else {
+            throw UsageError("no zoo folder at \(dir.path); name it with --models DIR or $FEINT_MODELS (the package's Models/ folder)")
+        }
         let manifest = try ZooManifest.load(from: dir)
         if args.flag("json") {
             try printJSON(manifest)
@@ -81,9 +83,10 @@ enum ZooCommand {
         for entry in Catalog.entries {
             let record = manifest.models.first { $0.name == entry.name }
             let model = try Model(name: entry.name, spec: entry.spec)
-            let acc = record.map { String(format: "%6.2f %%", 100 * $0.testAccuracy) } ?? "untrained"
+            let present = FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(entry.name).safetensors").path)
+            let acc = record.map { present ? String(format: "%6.2f %%", 100 * $0.testAccuracy) : "no weights" } ?? "untrained"
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-            let robust = record?.robust.map { String(format: ", robust %.2f %%", 100 * $0.robustAccuracy) } ?? ""
+            let robust = record?.robust.map { String(format: ", robust %.2f %% (%d images)", 100 * $0.robustAccuracy, $0.images) } ?? ""
             print(pad(entry.name, 21) + pad(entry.spec.family, 12) + pad(entry.spec.architecture, 10)
                   + String(format: "%9d  %9@  ", model.parameterCount, acc) + entry.summary + robust)
         }
@@ -143,7 +146,8 @@ enum ZooCommand {
         let args = try Arguments(argv, valueOptions: ["models", "data", "epochs", "lr", "batch", "seed", "checkpoint", "output"],
                                  flagOptions: ["resume", "force"])
         guard args.positional.count == 1 else { throw UsageError("name exactly one model to train") }
-        var entry = try Catalog.entry(args.positional[0])
+        var entry: CatalogEntry
+        do { entry = try Catalog.entry(args.positional[0]) } catch { throw UsageError("\(error)") }
         entry.recipe.epochs = try args.int("epochs", default: entry.recipe.epochs)
         entry.recipe.learningRate = Float(try args.double("lr", default: Double(entry.recipe.learningRate)))
         entry.recipe.batchSize = try args.int("batch", default: entry.recipe.batchSize)
@@ -153,6 +157,12 @@ enum ZooCommand {
         }
         let dir = modelsDirectory(args)
         let output = args.string("output").map { URL(fileURLWithPath: $0) } ?? dir.appendingPathComponent("\(entry.name).safetensors")
+        // Where the weights go is checked now, not after hours of training.
+        if PathKind(output.path) == .folder { throw UsageError("--output \(output.path) is a folder; name a .safetensors file") }
+        guard PathKind(output.deletingLastPathComponent().path) == .folder,
+              access(output.deletingLastPathComponent().path, W_OK) == 0 else {
+            throw UsageError("--output \(output.path): no writable folder \(output.deletingLastPathComponent().path)")
+        }
         if FileManager.default.fileExists(atPath: output.path) && !args.flag("force") {
             throw UsageError("\(output.path) exists; pass --force to replace it")
         }

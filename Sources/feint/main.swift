@@ -1,3 +1,4 @@
+import FeintEval
 import Foundation
 
 let usage = """
@@ -16,6 +17,7 @@ Commands:
   bench     Transferability benchmarks from a JSON spec, run whole or in shards, then merged.
   perf      Benchmark the tensor engine: attack steps, training steps and GEMM throughput.
   help      Show this text, or `feint help <command>` for a command's options.
+  --version Print Feint's version (recorded in every report).
 
 Run `feint <command> --help` for the options of a command, with defaults and examples.
 Exit codes: 0 success, 1 error (a message says what failed), 2 usage error; `feint attack` and
@@ -44,6 +46,10 @@ if name == "help" || name == "--help" || name == "-h" {
     if let c = commands[args[1]] { print(c.help); exit(0) }
     printError("feint: unknown command '\(args[1])'\n\n\(usage)")
     exit(2)
+}
+if ["--version", "-V", "version"].contains(name) {
+    print("feint \(FeintVersion.string)")
+    exit(0)
 }
 guard let command = commands[name] else {
     printError("feint: unknown command '\(name)'\n\n\(usage)")

@@ -1,4 +1,5 @@
 import FeintCore
+import FeintEval
 import FeintModels
 import Foundation
 import Testing
@@ -118,6 +119,37 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("coat/.1.png.partial-999").path))   // cleaned up
     }
 
+    /// A resumed black-box run reports the query counts of the images it keeps (from the run's
+    /// query journal), the same as the uninterrupted run's.
+    @Test func resumedBlackBoxRunKeepsQueryCounts() throws {
+        let w = try Workspace(broken: false)
+        defer { w.clean() }
+        let out = w.root.appendingPathComponent("out")
+        let args = ["attack", "--model", w.model.path, "--attack", "simba", "--budget", "60", "--input", w.input.path,
+                    "--output", out.path, "--quiet"]
+        #expect(try feint(args).code == 0)
+        func queries() throws -> [String: Int] {
+            let records = try w.report(out)["records"] as! [[String: Any]]
+            return Dictionary(uniqueKeysWithValues: records.map { ($0["file"] as! String, $0["queries"] as? Int ?? -1) })
+        }
+        let whole = try queries()
+        #expect(whole.count == 8 && whole.values.allSatisfy { $0 > 0 }, "\(whole)")
+        try FileManager.default.removeItem(at: out.appendingPathComponent("shirt/2.png"))
+        try FileManager.default.removeItem(at: out.appendingPathComponent("report.json"))
+        // An interruption can leave the journal's last line cut short.
+        let journal = out.appendingPathComponent(".queries.jsonl")
+        let handle = try FileHandle(forWritingTo: journal)
+        _ = try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"file\":\"coat/0.p".utf8))
+        try handle.close()
+        #expect(try feint(args + ["--resume"]).code == 0)
+        #expect(try queries() == whole)
+        // A fresh run (--force) starts the journal afresh.
+        #expect(try feint(args + ["--force"]).code == 0)
+        let lines = try String(contentsOf: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 8)
+    }
+
     @Test func noImagesIsATotalFailure() throws {
         let w = try Workspace(broken: false)
         defer { w.clean() }
@@ -127,6 +159,11 @@ struct CLITests {
         let r = try feint(["attack", "--model", w.model.path, "--attack", "fgsm", "--labels", "predicted", "--input", only.path,
                            "--output", w.root.appendingPathComponent("o").path, "--quiet"])
         #expect(r.code == 4)
+    }
+
+    @Test func versionIsPrinted() throws {
+        let r = try feint(["--version"])
+        #expect(r.code == 0 && r.out.trimmingCharacters(in: .whitespacesAndNewlines) == "feint \(FeintVersion.string)")
     }
 
     @Test(arguments: ["demo", "attack", "zoo", "robust", "blackbox", "transfer", "attention", "bench", "perf"])
@@ -152,7 +189,7 @@ struct CLITests {
         for k in 0..<2 { #expect(try feint(["bench", "run", spec.path, "--shard", "\(k)/2", "--out", out]).code == 0) }
         let again = try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out, "--resume"])
         #expect(again.code == 0 && again.out.contains("kept"))
-        #expect(try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out]).code != 0)   // no silent overwrite
+        #expect(try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out]).code == 2)   // no silent overwrite
         let merged = try feint(["bench", "merge", out])
         #expect(merged.code == 0 && merged.out.contains("fmnist-vit-p7"))
     }
