@@ -14,6 +14,7 @@ computes none beyond flipping the sign of a difference.
 import contextlib
 import io
 import json
+import math
 import os
 import sys
 
@@ -30,9 +31,17 @@ def load(path):
         return json.load(f) if path.endswith(".json") else f.read().strip()
 
 
+def away(tenths):
+    """A count of tenths rounded half away from zero, back in units: Swift's `.rounded()`,
+    with which Feint's summaries (`Spread`) round, so both tables give the same digits."""
+    return math.copysign(math.floor(abs(tenths) + 0.5), tenths) / 10
+
+
 def pm(stat, sign=False):
     """"m ± s" in percentage points with a typographic minus; "+m" when sign is asked."""
-    m, s = round(stat["mean"] * 100, 1), stat["std"] * 100
+    # Spread.percent rounds (100·x)·10, Spread.signedPercent 1000·x: the same float steps here.
+    m = away(stat["mean"] * 1000) if sign else away(stat["mean"] * 100 * 10)
+    s = away(stat["std"] * 100 * 10)
     if m == 0:
         m = 0.0
     text = ("%+.1f" if sign and m != 0 else "%.1f") % m
