@@ -39,10 +39,15 @@ done
 # Throughput: PGD's gradient evaluations per second inside the attack loop at batch 128 (one
 # restart, uniform start, 1 024 images, every image attacked so batches stay full; the loop's
 # clean and final forward passes included)
-# beside `feint perf`'s attack step on the same architecture, alternated 3 times.
+# beside `feint perf`'s attack step on the same architecture, alternated 3 times; then the same
+# loop with early exit (the default: only the images still correctly classified are attacked).
 for round in 1 2 3; do
+    echo "round $round, --no-early-exit:"
     "$feint" robust --model fmnist-smallcnn-at --attack pgd --init uniform --restarts 1 --n 1024 --batch 128 --seed 0 \
         --no-early-exit --json \
+        | grep 'radientEvaluationsPerSecond"'
+    echo "round $round, early exit:"
+    "$feint" robust --model fmnist-smallcnn-at --attack pgd --init uniform --restarts 1 --n 1024 --batch 128 --seed 0 --json \
         | grep 'radientEvaluationsPerSecond"'
     "$feint" perf --models smallcnn --batch 128 --steps attack --seconds 5
 done
