@@ -22,6 +22,9 @@ public enum FolderAttack {
         public var l2: Float?
         public var linf: Float?
         public var queries: Int?
+        /// Set when the nearest 8-bit levels undid a black-box success and the levels away from the
+        /// clean image kept it (one or two more model evaluations).
+        public var rounding: String?
         public var resumed = false
         public var error: String?
     }
@@ -72,11 +75,11 @@ public enum FolderAttack {
         public var version: String? = FeintVersion.string
     }
 
-    /// What an attack returns for a batch: adversarial images, queries per image (black-box),
-    /// and NAMEA's mask (for the gallery). `pool`: every readable image of the folder with its
+    /// What an attack returns for a batch: adversarial images, queries per image and whether each
+    /// image is adversarial (black-box), and NAMEA's mask (for the gallery). `pool`: every readable image of the folder with its
     /// label (targeted Boundary takes its start images from it).
     public typealias Attack = (_ images: Tensor, _ goal: Goal, _ pool: LabeledImages, _ generator: inout RandomGenerator)
-        -> (adversarial: Tensor, queries: [Int]?, mask: Tensor?)
+        -> (adversarial: Tensor, queries: [Int]?, success: [Bool]?, mask: Tensor?)
 
     /// Refuses an output folder equal to or inside the input folder, also through symbolic links
     /// in a part of the output path that exists already (`link-to-input/new`).
@@ -174,6 +177,11 @@ public enum FolderAttack {
         let pool = LabeledImages(images: Tensor(shape: [images.count, c, h, w], scalars: images.flatMap(\.pixels.scalars)),
                                  labels: images.map { records[$0.record].label! }, classNames: model.spec.classNames)
         let groups = [images.filter { records[$0.record].target == nil }, images.filter { records[$0.record].target != nil }]
+        /// Whether the model's prediction on `image` meets the record's goal.
+        func fools(_ image: Tensor, _ record: Record) -> Bool {
+            let p = model.logits(Variable(image.reshaped([1, c, h, w]))).value.argmaxLastAxis()[0]
+            return record.target.map { p == $0 } ?? (p != record.label)
+        }
         var done = 0, batchIndex: UInt64 = 0
         for group in groups {
             var start = 0
@@ -189,7 +197,17 @@ public enum FolderAttack {
                 let result = attack(x, goal, pool, &generator)
                 for (k, item) in part.enumerated() where item.saved == nil {
                     let i = item.record
-                    let adv = ImageQuantization.onGrid(result.adversarial.rows([k]).reshaped([c, h, w]), clean: item.pixels, epsilon: epsilon)
+                    let raw = result.adversarial.rows([k]).reshaped([c, h, w])
+                    var adv = ImageQuantization.onGrid(raw, clean: item.pixels, epsilon: epsilon)
+                    // A black-box (L2, no ε) output sits on the decision boundary: the nearest levels
+                    // can undo it; the levels away from the clean image are then tried.
+                    if epsilon == nil, result.success?[k] == true, !fools(adv, records[i]) {
+                        let away = ImageQuantization.awayFromClean(raw, clean: item.pixels)
+                        if fools(away, records[i]) {
+                            adv = away
+                            records[i].rounding = "away from the clean image (the nearest levels undid the success)"
+                        }
+                    }
                     let url = URL(fileURLWithPath: records[i].output!)
                     do {
                         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -318,7 +336,8 @@ public enum FolderAttack {
         for x in r.records {
             func v<T>(_ o: T?) -> String { o.map { "\($0)" } ?? "" }
             s += "| \(x.file) | \(v(x.label)) | \(v(x.target)) | \(v(x.cleanPrediction)) | \(v(x.adversarialPrediction)) | \(x.success.map { $0 ? "yes" : "no" } ?? "") | "
-            s += "\(x.l2.map { String(format: "%.3f", $0) } ?? "") | \(x.linf.map { String(format: "%.4f", $0) } ?? "") | \(v(x.queries)) | \(x.error ?? (x.resumed ? "resumed" : "")) |\n"
+            let note = x.error ?? [x.resumed ? "resumed" : nil, x.rounding.map { "rounded \($0)" }].compactMap { $0 }.joined(separator: "; ")
+            s += "\(x.l2.map { String(format: "%.3f", $0) } ?? "") | \(x.linf.map { String(format: "%.4f", $0) } ?? "") | \(v(x.queries)) | \(note) |\n"
         }
         return s
     }

@@ -236,6 +236,16 @@ public enum ImageQuantization {
         }
     }
 
+    /// Each pixel on the 8-bit level at or beyond it as seen from the clean pixel (its perturbation
+    /// never shrinks; no ε): for a black-box output on the decision boundary, which the nearest
+    /// levels can pull back across it.
+    public static func awayFromClean(_ adversarial: Tensor, clean: Tensor) -> Tensor {
+        adversarial.zipMap(clean) { a, c in
+            let a = Swift.min(Swift.max(a, 0), 1) * 255
+            return (a >= c * 255 ? a.rounded(.up) : a.rounded(.down)) / 255
+        }
+    }
+
     /// How far (in 8-bit levels) ε·255 may lie from a whole number of levels and count as it.
     public static let levelTolerance: Float = 1e-3
 }

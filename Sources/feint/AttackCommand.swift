@@ -28,8 +28,9 @@ enum AttackCommand {
             black-box \(blackBox.joined(separator: ", ")) (queries --model; ODS variants need --surrogates;
               these search for a small L2 perturbation within --budget queries: no --eps; the report's
               queries are those to the first adversarial image: SimBA stops there, Boundary goes on
-              shrinking the perturbation for the whole budget, and its outputs, on the decision
-              boundary, may lose their success to the 8-bit rounding);
+              shrinking the perturbation for the whole budget; an output whose nearest 8-bit levels
+              undo its success is saved on the levels away from the clean image if those keep it,
+              as the report notes);
             transfer \(TransferAttackSpec.names.joined(separator: ", ")) (crafted on --surrogates, measured on --model).
     Labels: `folders` (class subfolders named after the model's classes, e.g. airplane/, or their
     indices 0/ 1/ …; with --labels folders, other names count in sorted order if there are as many
@@ -178,7 +179,7 @@ enum AttackCommand {
             case "apgd": w = APGD(epsilon: eps, steps: steps, restarts: restarts)
             default: w = PGD(epsilon: eps, steps: steps, restarts: restarts)
             }
-            attack = { x, goal, _, g in (w.run(on: model, images: x, goal: goal, generator: &g).adversarial, nil, nil) }
+            attack = { x, goal, _, g in (w.run(on: model, images: x, goal: goal, generator: &g).adversarial, nil, nil, nil) }
         } else if isBlack {
             attack = { x, goal, pool, g in
                 var starts: [Tensor] = []
@@ -195,14 +196,14 @@ enum AttackCommand {
                     r = BoundaryAttack().run(oracle: oracle, images: x, goal: goal, directions: .ods(surrogates: surrogates), starts: starts,
                                              generator: &g)
                 }
-                return (r.adversarial, r.queries, nil)
+                return (r.adversarial, r.queries, r.success, nil)
             }
         } else {
             let t: any TransferAttack
             do { t = try TransferAttackSpec(name: attackName, eps: eps, steps: steps).make() } catch { throw UsageError("\(error)") }
             attack = { x, goal, _, g in
                 let r = t.run(surrogates: surrogates, images: x, labels: goal.labels, generator: &g)
-                return (r.adversarial, nil, r.nonAttentionMask)
+                return (r.adversarial, nil, nil, r.nonAttentionMask)
             }
         }
         let progress = Progress("attack", quiet: args.flag("quiet"))

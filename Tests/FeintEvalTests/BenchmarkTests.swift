@@ -159,6 +159,19 @@ struct BenchmarkTests {
         #expect(grid(151.9995, 100.9995, 51) == 151)
     }
 
+    /// Rounding away from the clean image lands on 8-bit levels, never shrinks a pixel's
+    /// perturbation (in level units) and keeps it within one level of the unrounded one.
+    @Test func roundingAwayFromTheCleanImage() {
+        var g = RandomGenerator(seed: 4)
+        let clean = g.uniform(shape: [1, 6, 6]), adversarial = (clean + g.uniform(shape: [1, 6, 6], low: -0.05, high: 0.05))
+        let away = ImageQuantization.awayFromClean(adversarial, clean: clean)
+        for i in 0..<away.count {
+            let (q, a, c) = (away.scalars[i] * 255, min(max(adversarial.scalars[i], 0), 1) * 255, clean.scalars[i] * 255)
+            #expect(abs(q - q.rounded()) < 1e-3)
+            #expect(abs(q - c) >= abs(a - c) - 1e-3 && abs(q - a) < 1 + 1e-3)
+        }
+    }
+
     /// A pixel pushed to the edge of the ball keeps ⌊ε·255⌋ levels of perturbation from every clean
     /// level, for the budgets the experiments use. (Comparing in Float without a tolerance, levels
     /// 48–63 pushed up by 16/255 fell back to the clean pixel, and ε = 0.0313725 gave 7 levels.)
