@@ -39,9 +39,9 @@ for spec in ${specs[*]}; do
         if [[ -f "$dir/results.json" ]]; then runs+=("$dir"); fi
     done
     if (( ${#runs[@]} == 0 )); then echo "$out/$name: no finished seed"; continue; fi
-    "$feint" bench summarize "${runs[@]}" --out "$out/$name" --reference namea > /dev/null
+    "$feint" bench summarize "${runs[@]}" --out "$out/$name" --reference namea --force > /dev/null
     if grep -q '"di-namea"' "$spec"; then
-        "$feint" bench summarize "${runs[@]}" --out "$out/$name-di" --reference di-namea > /dev/null
+        "$feint" bench summarize "${runs[@]}" --out "$out/$name-di" --reference di-namea --force > /dev/null
     fi
     echo "$out/$name: ${#runs[@]} seeds summarised"
 done

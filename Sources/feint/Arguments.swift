@@ -25,18 +25,49 @@ struct Arguments {
                     guard inline == nil else { throw UsageError("--\(name) takes no value") }
                     flags.insert(name)
                 } else if valueOptions.contains(name) {
+                    // Given twice is a mistake (an edited command line), not "the last one wins".
+                    guard values[name] == nil else { throw UsageError("--\(name) is given twice") }
                     if let inline { values[name] = inline } else {
                         guard i + 1 < args.count else { throw UsageError("--\(name) needs a value") }
                         i += 1; values[name] = args[i]
                     }
                 } else {
-                    throw UsageError("unknown option --\(name)")
+                    throw UsageError("unknown option --\(name)" + (Self.nearest(name, in: valueOptions.union(flagOptions)).map { "; did you mean --\($0)?" } ?? ""))
                 }
             } else {
                 positional.append(a)
             }
             i += 1
         }
+    }
+
+    /// The option within two edits of `name`, else one that `name` starts with or that starts
+    /// with it (`--epsilon` for `--eps`); the first in order when several are; nil if none.
+    static func nearest(_ name: String, in options: Set<String>) -> String? {
+        var best: (option: String, edits: Int)?
+        for option in options.sorted() {
+            let d = distance(option, name)
+            if d <= 2 && d < (best?.edits ?? Int.max) { best = (option, d) }
+        }
+        return best?.option ?? options.sorted().first { option in
+            option.count >= 2 && (name.hasPrefix(option) || option.hasPrefix(name))
+        }
+    }
+
+    /// Levenshtein distance, for suggesting the option a typo meant.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a), Array(b))
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
     }
 
     func flag(_ name: String) -> Bool { flags.contains(name) }

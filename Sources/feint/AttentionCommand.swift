@@ -63,7 +63,7 @@ enum AttentionCommand {
         } else {
             let n = try args.int("n", default: 16)
             guard n >= 1 else { throw UsageError("--n must be ≥ 1") }
-            let test = try DataSplits.test(args, models: dir, for: [model]).prefix(n)
+            let test = try DataSplits.first(n, of: try DataSplits.test(args, models: dir, for: [model]))
             for i in 0..<test.count { images.append(("test-\(i)", test.images.rows([i]).reshaped([c, h, w]))) }
         }
         guard !images.isEmpty else {

@@ -30,7 +30,8 @@ enum BenchCommand {
            summary.json and summary.md to --out: `fooled` per target and per family average as
            mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
            difference to that one, paired seed by seed, per held-out target and average, and per
-           target McNemar's z over the images the two attacks disagree on.
+           target McNemar's z over the images the two attacks disagree on. An existing summary in
+           --out is replaced only with --force.
 
     Spec (JSON):
       {"name": "fmnist-transfer", "images": 1000, "batch": 50, "seed": 0,
@@ -171,7 +172,7 @@ enum BenchCommand {
     }
 
     static func summarize(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["out", "reference"], flagOptions: [])
+        let args = try Arguments(argv, valueOptions: ["out", "reference"], flagOptions: ["force"])
         guard args.positional.count >= 1 else { throw UsageError("name the folders of the runs (each holds results.json)") }
         guard let outPath = args.string("out") else { throw UsageError("--out DIR is required") }
         var matrices: [TransferMatrix] = [], specs: [(String, BenchSpec)] = []
@@ -196,6 +197,9 @@ enum BenchCommand {
         }
         let out = URL(fileURLWithPath: outPath)
         try requireFolder(out, option: "--out")
+        if FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.json").path) && !args.flag("force") {
+            throw UsageError("\(out.path) already holds a summary.json; pass --force to replace it, or choose another --out")
+        }
         try summary.write(to: out)
         print(summary.report)
         print("summary in \(out.path): summary.json, summary.md")

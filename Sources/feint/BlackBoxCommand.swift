@@ -83,7 +83,8 @@ enum BlackBoxCommand {
             indices = Array(found.prefix(n))
             guard !indices.isEmpty else { throw UsageError("--only-correct: \(target.name) classifies no test image correctly") }
         } else {
-            indices = Array(0..<min(n, split.count))
+            guard n <= split.count else { throw UsageError("--n \(n) is more than the \(split.count) test images") }
+            indices = Array(0..<n)
         }
         let test = split.subset(indices)
         /// Whether a saved run (finished or a checkpoint) was made with these settings on these

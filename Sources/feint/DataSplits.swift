@@ -23,6 +23,12 @@ enum DataSplits {
         return data
     }
 
+    /// The first `n` images, or a usage error when the data hold fewer.
+    static func first(_ n: Int, of data: LabeledImages) throws -> LabeledImages {
+        guard n <= data.count else { throw UsageError("--n \(n) is more than the \(data.count) test images") }
+        return data.prefix(n)
+    }
+
     /// A usage error, before any work, when a model takes other images than `data` holds.
     static func requireShape(of models: [Model], _ data: LabeledImages) throws {
         for m in models where m.spec.inputShape != data.imageShape {

@@ -1,4 +1,5 @@
 import FeintCore
+import FeintEval
 import FeintModels
 import Foundation
 
@@ -35,6 +36,7 @@ enum PerfCommand {
     }
     struct GemmFigure: Codable { var m: Int, n: Int, k: Int, gflops: Double, note: String }
     struct Report: Codable {
+        var version = FeintVersion.string
         var threads: Int, blasCore: String, steps: [StepFigure], gemm: [GemmFigure], peakRSSMiB: Double
         var environment: [String: String]
     }

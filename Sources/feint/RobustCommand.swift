@@ -115,7 +115,7 @@ enum RobustCommand {
            let old = try ZooManifest.load(from: store.directory).models.first(where: { $0.name == model.name })?.robust {
             throw UsageError("\(model.name) already has a recorded robust accuracy (\(old.attack), \(old.images) images); pass --force to replace it")
         }
-        let test = try DataSplits.test(args, models: store.directory, for: [model]).prefix(n)
+        let test = try DataSplits.first(n, of: try DataSplits.test(args, models: store.directory, for: [model]))
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         var runs: [RobustEvaluation] = []
         for seed in seeds {

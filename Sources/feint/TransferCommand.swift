@@ -67,7 +67,7 @@ enum TransferCommand {
         if let twice = all.first(where: { n in all.filter { $0 == n }.count > 1 }) {
             throw UsageError("\(twice) is named twice in --surrogates/--targets (surrogates get their white-box columns anyway)")
         }
-        let data = try DataSplits.test(args, models: store.directory, for: surrogates + targets).prefix(n)
+        let data = try DataSplits.first(n, of: try DataSplits.test(args, models: store.directory, for: surrogates + targets))
         let matrix = TransferMatrix.evaluate(attacks: attacks, surrogates: surrogates, targets: targets, data: data,
                                              batchSize: batch, seed: seed) { attack, done, total in
             printError("\(attack): \(done)/\(total) images")

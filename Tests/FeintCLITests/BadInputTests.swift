@@ -70,12 +70,25 @@ struct BadInputTests {
         ["zoo", "eval", "fmnist-lenet5", "cifar10-resnet8", "--data", "/tmp"],
         ["robust", "--model", "fmnist-lenet5", "--n", "2", "--output", "/nonexistent-folder/r.json"],
         ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--output", "/nonexistent-folder/bb.json"],
+        ["robust", "--model", "fmnist-lenet5", "--eps", "0.1", "--eps", "0.2"],
+        ["robust", "--model", "fmnist-lenet5", "--n", "99999999"],
+        ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--n", "99999999"],
     ])
     func badNumbersAndPathsAreUsageErrors(arguments: [String]) throws {
         let r = try feint(arguments)
         #expect(r.code == 2, "\(arguments.joined(separator: " ")): exit \(r.code)\n\(r.err)")
         // Refused for the bad value itself, not for a missing model or data.
         #expect(!r.err.contains("Fatal error") && r.err.contains("feint") && !r.err.contains("no model"), "\(r.err)")
+    }
+
+    /// A mistyped option names the one meant; an option given twice says so.
+    @Test func optionTyposAreNamed() throws {
+        let typo = try feint(["robust", "--model", "fmnist-lenet5", "--epsilon", "0.1"])
+        #expect(typo.code == 2 && typo.err.contains("did you mean --eps?"), "\(typo.err)")
+        let twice = try feint(["robust", "--model", "fmnist-lenet5", "--n", "2", "--n", "3"])
+        #expect(twice.code == 2 && twice.err.contains("--n is given twice"), "\(twice.err)")
+        let beyond = try feint(["robust", "--model", "fmnist-lenet5", "--n", "99999999"])
+        #expect(beyond.code == 2 && beyond.err.contains("more than the"), "\(beyond.err)")
     }
 
     @Test func helpOfHelp() throws {
