@@ -125,11 +125,7 @@ public enum Benchmark {
         let url = directory.appendingPathComponent(shardFile(k, n))
         if FileManager.default.fileExists(atPath: url.path) {
             guard resume else { throw SpecError("\(url.path) exists (pass --resume to keep it, or choose another --out)") }
-            let kept = try? JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: url))
-            guard kept?.version == FeintVersion.string else {
-                throw SpecError("\(url.path) was written by Feint \(kept?.version ?? "before 0.2.0"), this is \(FeintVersion.string): "
-                                + "its results would mix with this version's; choose another --out")
-            }
+            try checkKept(url)
             return url
         }
         guard data.count >= spec.images else { throw SpecError("the spec asks for \(spec.images) images, the data has \(data.count)") }
@@ -143,6 +139,16 @@ public enum Benchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try encoder().encode(run).write(to: url, options: .atomic)
         return url
+    }
+
+    /// Refuses a finished shard written by another Feint version (or unreadable): kept, its
+    /// results would mix with this version's.
+    public static func checkKept(_ url: URL) throws {
+        let kept = try? JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: url))
+        guard kept?.version == FeintVersion.string else {
+            throw SpecError("\(url.path) was written by Feint \(kept?.version ?? "before 0.2.0"), this is \(FeintVersion.string): "
+                            + "its results would mix with this version's; choose another --out")
+        }
     }
 
     /// Merges shard files (from one or more folders) into one matrix; checks that every folder
@@ -174,6 +180,10 @@ public enum Benchmark {
         let versions = Set(runs.map { $0.version ?? "before 0.2.0" })
         guard versions.count == 1 else {
             throw SpecError("the shards come from different Feint versions (\(versions.sorted().joined(separator: ", "))); rerun the old ones")
+        }
+        guard versions.first == FeintVersion.string else {
+            throw SpecError("the shards were written by Feint \(versions.first!), this is \(FeintVersion.string); "
+                            + "rerun them with this version (or merge them with that one)")
         }
         for r in runs {
             guard r.attacks.map(\.title) == spec.attacks.map(\.title) else {

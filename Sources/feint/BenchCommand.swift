@@ -115,6 +115,7 @@ enum BenchCommand {
         }
         let done = out.appendingPathComponent(Benchmark.shardFile(k, n))
         if args.string("shard") != nil && args.flag("resume") && FileManager.default.fileExists(atPath: done.path) {
+            try Benchmark.checkKept(done)
             print("kept \(done.path) (done before)")
             return 0
         }

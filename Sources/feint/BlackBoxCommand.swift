@@ -95,12 +95,21 @@ enum BlackBoxCommand {
                 && saved.batch == batch && saved.samples.count <= test.count
                 && saved.samples.enumerated().allSatisfy { $0.element.index == indices[$0.offset] && $0.element.label == test.labels[$0.offset] }
         }
+        /// A saved run of another Feint version is never kept or continued: its samples would be
+        /// reported as this version's.
+        func sameVersion(_ saved: BlackBoxEvaluation, _ path: String) throws {
+            guard saved.version == FeintVersion.string else {
+                throw UsageError("\(path) was written by Feint \(saved.version ?? "before 0.2.0"), this is \(FeintVersion.string); "
+                                 + "choose another --output (or delete it) to rerun with this version")
+            }
+        }
         if let output, complete {
             // A finished run is kept if it is this run; anything else is a mistake worth a word.
             let saved: BlackBoxEvaluation
             do { saved = try decodeJSON(BlackBoxEvaluation.self, from: URL(fileURLWithPath: output)) } catch {
                 throw UsageError("\(output) is not a black-box result (\(error.localizedDescription))")
             }
+            try sameVersion(saved, output)
             guard sameSettings(saved) else { throw UsageError("\(output) holds a run with other settings; choose another --output") }
             printError("kept \(output): the run is complete")
             return 0
@@ -115,6 +124,7 @@ enum BlackBoxCommand {
             do { saved = try decodeJSON(BlackBoxEvaluation.self, from: partial) } catch {
                 throw UsageError("\(partial.path) is not a readable checkpoint (\(error.localizedDescription)); delete it to start over")
             }
+            try sameVersion(saved, partial.path)
             let same = sameSettings(saved) && saved.samples.count % batch == 0 && saved.samples.count < test.count
             guard same else { throw UsageError("\(partial.path) is a checkpoint of another run (other settings or images); delete it to start over") }
             // Targeted checkpoints from before the start images came from the whole split and the

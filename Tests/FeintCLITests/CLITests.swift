@@ -192,6 +192,14 @@ struct CLITests {
         #expect(try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out]).code == 2)   // no silent overwrite
         let merged = try feint(["bench", "merge", out])
         #expect(merged.code == 0 && merged.out.contains("fmnist-vit-p7"))
+        // A shard of another Feint version is neither kept by a resumed run nor merged.
+        let shard = URL(fileURLWithPath: out).appendingPathComponent("shard-1-of-2.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: shard)) as! [String: Any]
+        json["version"] = "0.1.0"
+        try JSONSerialization.data(withJSONObject: json).write(to: shard)
+        let old = try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out, "--resume"])
+        #expect(old.code == 2 && old.err.contains("written by Feint 0.1.0"), "\(old.err)")
+        #expect(try feint(["bench", "merge", out, "--force"]).code == 2)
     }
 
     @Test func blackBoxResumesFromItsCheckpointAndNeverOverwrites() throws {
@@ -205,6 +213,13 @@ struct CLITests {
         #expect(try feint(run + ["--output", full]).code == 2)   // no silent overwrite
         let kept = try feint(run + ["--output", full, "--resume"])
         #expect(kept.code == 0 && kept.err.contains("kept"))
+        // A result of another Feint version is not kept as this version's.
+        let older = dir.appendingPathComponent("older.json").path
+        var stamped = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: full))) as! [String: Any]
+        stamped["version"] = "0.1.0"
+        try JSONSerialization.data(withJSONObject: stamped).write(to: URL(fileURLWithPath: older))
+        let notKept = try feint(run + ["--output", older, "--resume"])
+        #expect(notKept.code == 2 && notKept.err.contains("written by Feint 0.1.0"), "\(notKept.err)")
         // An interrupted run: the first batch of the complete one as its checkpoint.
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: full))) as! [String: Any]
         let samples = json["samples"] as! [Any]

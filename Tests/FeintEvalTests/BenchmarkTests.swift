@@ -117,6 +117,12 @@ struct BenchmarkTests {
             try Benchmark.runShard(Self.spec, shard: 1, of: 2, models: { models[$0]! }, data: Self.data(), directory: dir,
                                    resume: true, progress: { _, _, _ in })
         }
+        // Shards all of another version agree with each other, but are not this version's.
+        let first = dir.appendingPathComponent(Benchmark.shardFile(0, 2))
+        var other = try JSONSerialization.jsonObject(with: Data(contentsOf: first)) as! [String: Any]
+        other["version"] = nil
+        try JSONSerialization.data(withJSONObject: other).write(to: first)
+        #expect(throws: SpecError.self) { try Benchmark.merge(Self.spec, directories: [dir]) }
     }
 
     @Test func aSpecWrittenAndReadBackIsTheSameRun() throws {

@@ -79,5 +79,9 @@ struct SeedSummaryTests {
         var b = Self.run(seed: 1, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0])
         b.rows[0].attack = "other"
         #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, b]) }
+        var c = Self.run(seed: 2, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0])
+        #expect(throws: Never.self) { try TransferSeedSummary.summarize([a, c]) }
+        c.version = "0.1.0"   // seeds of two Feint versions
+        #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, c]) }
     }
 }
