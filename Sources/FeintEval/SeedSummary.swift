@@ -8,6 +8,9 @@ public struct TransferSeedSummary: Codable, Sendable {
         public var attack: String
         /// Target name → `fooled` over the seeds.
         public var fooled: [String: Spread]
+        /// Target name → `fooledOfCorrect` and `changed` (the NAMEA paper's ASR) over the seeds.
+        public var fooledOfCorrect: [String: Spread]
+        public var changed: [String: Spread]
         /// "cnn", "transformer", "all", "robust" → the matrix averages over the seeds.
         public var averages: [String: Spread]
         public var gradientEvaluationsPerImage: Double
@@ -57,8 +60,13 @@ public struct TransferSeedSummary: Codable, Sendable {
         let heldOut = first.columns.filter { !$0.surrogate }.map(\.name)
         let rows = first.rows.indices.map { r in
             let runs = matrices.map { $0.rows[r] }
-            var fooled: [String: Spread] = [:], averages: [String: Spread] = [:]
-            for c in first.columns { fooled[c.name] = Spread(runs.map { $0.cells[c.name]!.fooled }) }
+            var fooled: [String: Spread] = [:], ofCorrect: [String: Spread] = [:], changed: [String: Spread] = [:]
+            var averages: [String: Spread] = [:]
+            for c in first.columns {
+                fooled[c.name] = Spread(runs.map { $0.cells[c.name]!.fooled })
+                ofCorrect[c.name] = Spread(runs.map { $0.cells[c.name]!.fooledOfCorrect })
+                changed[c.name] = Spread(runs.map { $0.cells[c.name]!.changed })
+            }
             for key in first.rows[r].averages.keys { averages[key] = Spread(runs.map { $0.averages[key] ?? 0 }) }
             let evals = runs.map { Double($0.cost.gradientEvaluations) }.reduce(0, +) / Double(runs.count)
             let difference = referenceRow.map { ref in
@@ -75,7 +83,7 @@ public struct TransferSeedSummary: Codable, Sendable {
                     (name, mcnemar(matrices.map { ($0.rows[r].predictions[name]!, $0.rows[ref].predictions[name]!, $0.labels) }))
                 })
             }
-            return Row(attack: first.rows[r].attack, fooled: fooled, averages: averages,
+            return Row(attack: first.rows[r].attack, fooled: fooled, fooledOfCorrect: ofCorrect, changed: changed, averages: averages,
                        gradientEvaluationsPerImage: evals / Double(max(first.images, 1)), seconds: Spread(runs.map(\.seconds)),
                        difference: difference, mcnemarZ: z, settings: first.rows[r].settings)
         }
@@ -110,7 +118,8 @@ public struct TransferSeedSummary: Codable, Sendable {
         let budgets = Set(rows.compactMap { $0.settings.map { "\($0.epsilon) \($0.steps)" } })
         let budget = budgets.count <= 1 ? "ε = \(epsilon), T = \(steps)" : "ε and T per attack (`settings` in summary.json)"
         var text = "`fooled` (%) on \(images) test images, \(budget), mean ± std over seeds "
-            + "\(seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained.\n\n" + markdown() + "\n"
+            + "\(seeds.map(String.init).joined(separator: ", ")); * = surrogate, † = adversarially trained; `fooledOfCorrect` and "
+            + "`changed` (the NAMEA paper's ASR) per target in summary.json.\n\n" + markdown() + "\n"
         if let reference {
             text += "\nDifference to \(reference) in percentage points (each seed's difference, then mean ± std over the seeds; "
                 + "positive: fools more than \(reference)); per target also McNemar's z over the images (discordant counts "
@@ -140,6 +149,9 @@ public struct TransferSeedSummary: Codable, Sendable {
         let keys = TransferMatrix.averageKeys(columns)
         var lines = [TransferMatrix.tableHeader(columns) + " | grad evals / image |"]
         lines.append("|---|" + String(repeating: "---:|", count: columns.count + keys.count + 1))
+        // The images are the same for every seed, so is each target's clean accuracy.
+        lines.append("| clean accuracy | " + columns.map { String(format: "%.1f", 100 * $0.cleanAccuracy) }.joined(separator: " | ")
+                     + String(repeating: " |", count: keys.count + 1) + " |")
         for row in rows {
             lines.append("| \(row.attack) | " + columns.map { row.fooled[$0.name]?.percent ?? "–" }.joined(separator: " | ") + " | "
                          + keys.map { row.averages[$0]?.percent ?? "–" }.joined(separator: " | ")

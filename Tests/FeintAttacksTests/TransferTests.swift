@@ -91,6 +91,58 @@ struct TransferTests {
         #expect(roll.shape == [3, 1, 28, 28] && roll.rowMaxAbs().allSatisfy { abs($0 - 1) < 1e-6 })
     }
 
+    /// Rollout as matrix products (later blocks on the left) of ½·I + ½·mean over heads, class
+    /// token row, patch columns; Grad-CAM on a ViT's tokens (class token skipped, token-major),
+    /// at the token grid and upsampled to the input.
+    @Test func rolloutAndViTGradCAMByHand() throws {
+        let vit = try Model(name: "vit", spec: try Catalog.entry("fmnist-vit-p7").spec, seed: 2)
+        let (x, y) = Self.batch()
+        let out = vit.forward(Variable(x, requiresGrad: true))
+        let t = out.attention[0].shape[2], heads = out.attention[0].shape[1], side = 4
+        #expect(t == 1 + side * side)
+        func minMax(_ v: [Float]) -> [Float] {
+            let (lo, hi) = (v.min()!, v.max()!)
+            return v.map { hi > lo ? ($0 - lo) / (hi - lo) : 0 }
+        }
+        let rollout = AttentionMap.rollout(out, inputSize: (side, side))
+        var eye = Tensor(zeros: [t, t])
+        for r in 0..<t { eye.scalars[r * t + r] = 1 }
+        for i in 0..<3 {
+            var joint = eye
+            for layer in out.attention {
+                let own = Tensor(shape: [heads, t, t], scalars: Array(layer.scalars[(i * heads * t * t)..<((i + 1) * heads * t * t)]))
+                let a = mean(Variable(own), axes: [0]).value * 0.5 + eye * 0.5
+                joint = matmul(Variable(a), Variable(joint)).value
+            }
+            let expected = minMax(Array(joint.scalars[1..<t]))
+            let ours = Array(rollout.scalars[(i * side * side)..<((i + 1) * side * side)])
+            #expect(zip(ours, expected).allSatisfy { abs($0 - $1) < 1e-4 }, "image \(i)")
+        }
+        // Grad-CAM: α_d = mean over the 16 patch tokens of ∂z_y/∂A[1 + p, d]; H = ReLU(Σ_d α_d A[1 + p, d]).
+        let a = out.features
+        let g = sum(pick2(out.logits, y)).gradients(wrt: [a])[0]
+        let d = a.shape[2]
+        var heat = Tensor(zeros: [3, 1, side, side])
+        for i in 0..<3 {
+            for c in 0..<d {
+                var alpha: Float = 0
+                for p in 0..<(side * side) { alpha += g[i, 1 + p, c] }
+                alpha /= Float(side * side)
+                for p in 0..<(side * side) { heat.scalars[i * side * side + p] += alpha * a.value[i, 1 + p, c] }
+            }
+        }
+        heat = heat.map { max($0, 0) }
+        let grid = AttentionMap.gradCAM(out, classes: y, inputSize: (side, side))
+        let full = AttentionMap.gradCAM(out, classes: y, inputSize: (28, 28))
+        let upsampled = resizeBilinear(Variable(heat), height: 28, width: 28).value
+        for i in 0..<3 {
+            let expected = minMax(Array(heat.scalars[(i * side * side)..<((i + 1) * side * side)]))
+            #expect(zip(grid.scalars[(i * side * side)..<((i + 1) * side * side)], expected).allSatisfy { abs($0 - $1) < 1e-4 })
+            let big = minMax(Array(upsampled.scalars[(i * 784)..<((i + 1) * 784)]))
+            #expect(zip(full.scalars[(i * 784)..<((i + 1) * 784)], big).allSatisfy { abs($0 - $1) < 1e-4 })
+        }
+    }
+
     @Test func gradCAMByHand() throws {
         // A CNN whose features are known: Grad-CAM must equal ReLU(Σ_c mean(∂z_y/∂A_c)·A_c).
         let model = try Model(name: "cnn", spec: try Catalog.entry("fmnist-lenet5").spec, seed: 3)

@@ -2,6 +2,7 @@ import FeintAttacks
 import FeintCore
 import FeintEval
 import FeintModels
+import Foundation
 import Testing
 
 /// `RobustAccuracy.evaluate` on a model with images it gets wrong when clean: those count as
@@ -31,5 +32,36 @@ struct RobustAccuracyTests {
         // At most the 10 correctly classified images are attacked, K gradients per restart each.
         #expect(r.gradientEvaluations <= 10 * steps * restarts)
         #expect(r.samples.allSatisfy { $0.linf <= 0.05 })
+    }
+
+    /// An attack that hands back, for every image, one fixed image the model puts in class k.
+    struct Replace: WhiteBoxAttack {
+        let image: Tensor
+        var threat: ThreatModel { ThreatModel(norm: .linf, epsilon: 1) }
+        func run(on model: any Classifying, images: Tensor, goal: Goal, generator: inout RandomGenerator) -> AttackResult {
+            var r = FGSM(epsilon: 0.01).run(on: model, images: images, goal: goal, generator: &generator)
+            let n = images.shape[0]
+            r.adversarial = Tensor(shape: images.shape, scalars: Array((0..<n).map { _ in image.scalars }.joined()))
+            return r
+        }
+    }
+
+    /// An image the model gets wrong when clean is never robust, even when the attack's output
+    /// happens to be classified as its label.
+    @Test func robustNeedsTheCleanImageRight() throws {
+        // The trained LeNet-5 on bundled test images (an untrained one puts every image in one class).
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let model = try Model.load(repo.appendingPathComponent("Models/fmnist-lenet5.safetensors"), name: "fmnist-lenet5")
+        let test = try IDX.fashionMNIST(split: .test, directory: repo.appendingPathComponent("datasets/fashion-mnist")).prefix(7)
+        let images = test.subset(Array(1..<7)).images, fixed = test.subset([0]).images.reshaped([1, 28, 28])
+        let k = model.predict(fixed.reshaped([1, 1, 28, 28])).argmaxLastAxis()[0]
+        let predicted = model.predict(images).argmaxLastAxis()
+        // Every label is k: the attack's output is "correct" for all; the clean images predicted
+        // otherwise are wrong when clean.
+        let data = LabeledImages(images: images, labels: Array(repeating: k, count: 6), classNames: IDX.fashionMNISTClasses)
+        let r = RobustAccuracy.evaluate(model, attack: Replace(image: fixed), description: "replace", settings: [:], data: data,
+                                        batchSize: 6, seed: 0)
+        try #require(predicted.contains { $0 != k }, "every clean image is predicted k: pick another seed")
+        for s in r.samples { #expect(s.robust == (predicted[s.index] == k), "image \(s.index)") }
     }
 }

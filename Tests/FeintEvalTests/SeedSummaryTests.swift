@@ -14,12 +14,12 @@ struct SeedSummaryTests {
     }
 
     /// One run: labels [0, 0, 0, 0]; a normal CNN target, a robust CNN target and a surrogate.
-    static func run(seed: UInt64, normal: [Int], robust: [Int]) -> TransferMatrix {
+    static func run(seed: UInt64, normal: [Int], robust: [Int], clean: [Int] = [0, 0, 0, 0]) -> TransferMatrix {
         let run = TransferRun(firstImage: 0, labels: [0, 0, 0, 0],
                               models: [.init(name: "cnn", family: "cnn", surrogate: false),
                                        .init(name: "cnn-at", family: "cnn", surrogate: false, robust: true),
                                        .init(name: "s", family: "transformer", surrogate: true)],
-                              clean: ["cnn": [0, 0, 0, 0], "cnn-at": [0, 0, 0, 0], "s": [0, 0, 0, 0]],
+                              clean: ["cnn": clean, "cnn-at": [0, 0, 0, 0], "s": [0, 0, 0, 0]],
                               attacks: [.init(title: "a", predictions: ["cnn": normal, "cnn-at": robust, "s": [1, 1, 1, 1]],
                                               cost: Cost(), seconds: 1)])
         return TransferMatrix.summarize([run], epsilon: 0.1, steps: 1, seed: seed)
@@ -42,6 +42,12 @@ struct SeedSummaryTests {
         #expect(row.averages["robust"]!.mean == 0.125)
         #expect(summary.seeds == [0, 1])
         #expect(summary.markdown().contains("75.0 ± 35.4"))
+        // The other two metrics over the seeds, and the targets' clean accuracy.
+        let wrong = try TransferSeedSummary.summarize([Self.run(seed: 0, normal: [1, 1, 1, 1], robust: [0, 0, 0, 0], clean: [0, 0, 1, 1]),
+                                                      Self.run(seed: 1, normal: [1, 1, 1, 1], robust: [0, 0, 0, 0], clean: [0, 0, 1, 1])])
+        let w = wrong.rows[0]
+        #expect(w.fooled["cnn"]!.mean == 1 && w.fooledOfCorrect["cnn"]!.mean == 1 && w.changed["cnn"]!.mean == 0.5)
+        #expect(wrong.markdown().contains("| clean accuracy | 50.0 | 100.0 | 100.0 |"))
     }
 
     /// Two attacks "a" and "b" on one normal CNN target (labels all 0) and a surrogate.
