@@ -54,9 +54,10 @@ enum AttentionCommand {
                 outputs = try folder.pngOutputPaths()
             } catch { throw UsageError("\(error)") }
             for problem in folder.problems { printError("\(problem)"); failed += 1 }
+            for warning in folder.warnings { printError("warning: \(warning)") }
             for (e, out) in zip(folder.entries, outputs) {
                 do { images.append(((out as NSString).deletingPathExtension, try folder.load(e, channels: c, height: h, width: w, resize: true))) } catch {
-                    printError("\(e.path): \(error)")
+                    printError(error is DataError ? "\(error)" : "\(e.path): \(error)")
                     failed += 1
                 }
             }

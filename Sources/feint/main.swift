@@ -60,6 +60,12 @@ if args.contains("--help") || args.contains("-h") {
     print(command.help)
     exit(0)
 }
+// Ctrl-C: say how to go on (only async-signal-safe calls in the handler).
+signal(SIGINT) { _ in
+    let message: StaticString = "\nfeint: interrupted; `attack`, `blackbox --output` and `bench run` continue where they stopped with --resume\n"
+    _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+    _exit(130)
+}
 do {
     exit(try command.run(args))
 } catch let error as UsageError {

@@ -43,17 +43,19 @@ struct CIFAR10Tests {
         let again = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
         let same = again.images.scalars == loaded.images.scalars && again.labels == loaded.labels
         #expect(same, "the cached load differs from the decoded one")
-        // A changed listing gets a new cache file.
+        // A changed listing gets a new cache file, which replaces the folder's earlier one.
         _ = try makeSplit(root, split: "test", classes: [0, 0, 0, 0], seed: 2)
         let changed = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
         #expect(changed.count == 6)   // 4 airplanes (one overwritten), the cat and the truck
-        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).count == 2)
+        let second = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        #expect(second.count == 1 && second != files)
         // A file edited in place (same path and size, a new modification time) gets one too.
         let airplanes = root.appendingPathComponent("test/airplane")
         let file = airplanes.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: airplanes.path).sorted()[0]).path
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: file)
         _ = try CIFAR10.load(split: "test", directory: root, cacheDirectory: cache)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).count == 3)
+        let third = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        #expect(third.count == 1 && third != second)
     }
 
     /// The test split interleaves the classes (every prefix is balanced); the train split keeps

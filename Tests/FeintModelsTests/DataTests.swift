@@ -76,6 +76,10 @@ struct DataTests {
         try Data("filename,label,target\nx.png,3,5\nmissing.png,1\nbad line\n".utf8).write(to: dir.appendingPathComponent("labels.csv"))
         let folder = try ImageFolder(root: dir)
         #expect(folder.entries == [ImageFolder.Entry(path: "x.png", label: 3, target: 5)])
+        // Images of a format Feint does not read are named, not skipped silently.
+        try Data([0x42, 0x4D]).write(to: dir.appendingPathComponent("old.bmp"))
+        #expect(try ImageFolder(root: dir).warnings.contains { $0.problem.contains("(.bmp)") })
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("old.bmp"))
         // A row naming no image and a malformed line fail no image: warnings.
         #expect(folder.problems.isEmpty && folder.warnings.count == 2, "\(folder.problems) \(folder.warnings)")
         try Data("./x.png,3\n".utf8).write(to: dir.appendingPathComponent("labels.csv"))

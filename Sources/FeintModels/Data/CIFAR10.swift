@@ -12,9 +12,10 @@ import Foundation
 /// began with.
 ///
 /// The first load of a split decodes every file and caches the 8-bit pixels in
-/// `<cache>/cifar10-<split>-<key>.u8`, where key is a digest of the listing (relative paths, file
-/// sizes and modification times), so a changed folder or file gets a fresh cache; later loads
-/// read the cache only.
+/// `<cache>/cifar10-<split>-<root>-<key>.u8`, where root is a digest of the folder's path and key
+/// one of the listing (relative paths, file sizes and modification times), so a changed folder or
+/// file gets a fresh cache, which replaces the folder's earlier ones; later loads read the cache
+/// only.
 /// Cache layout: magic "FEINTU8\n", then n, c, h, w as UInt32 little-endian, n label bytes, and
 /// n·c·h·w pixel bytes (NCHW). Pixels come back as Float in [0, 1] (value / 255, exact).
 public enum CIFAR10 {
@@ -47,7 +48,8 @@ public enum CIFAR10 {
         var listing = ""
         for e in labelled { listing += "\(e.path)\t\(folder.stamp(e))\n" }
         let key = String(SHA256.hex(Array(listing.utf8)).prefix(16))
-        let cache = cacheDirectory.appendingPathComponent("cifar10-\(split)-\(key).u8")
+        let place = "cifar10-\(split)-" + String(SHA256.hex(Array(root.standardizedFileURL.resolvingSymlinksInPath().path.utf8)).prefix(8)) + "-"
+        let cache = cacheDirectory.appendingPathComponent(place + "\(key).u8")
         if let cached = try? readCache(cache) { return cached }
         var pixels = [UInt8](), labels = [UInt8]()
         pixels.reserveCapacity(labelled.count * 3072)
@@ -63,6 +65,11 @@ public enum CIFAR10 {
         data.append(contentsOf: labels)
         data.append(contentsOf: pixels)
         try data.write(to: cache, options: .atomic)
+        // The same folder's caches of earlier listings are stale (each is 30–150 MB).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory.path)) ?? []
+        where name.hasPrefix(place) && name.hasSuffix(".u8") && name != cache.lastPathComponent {
+            try? FileManager.default.removeItem(at: cacheDirectory.appendingPathComponent(name))
+        }
         return images(pixels, labels: labels)
     }
 

@@ -38,6 +38,7 @@ public struct ImageFolder {
     public var warnings: [DataError] = []
 
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    static let otherImageExtensions: Set<String> = ["bmp", "gif", "webp", "tif", "tiff", "heic", "heif", "ppm", "pgm", "avif", "jp2"]
 
     /// Lists the images under `root` and labels them. With `known` class names (a model's),
     /// class folders and CSV names are matched to them by name, case-insensitively, or by index;
@@ -49,7 +50,8 @@ public struct ImageFolder {
         }
         self.root = root
         var listing: [DataError] = []
-        let files = Self.listImages(root, problems: &listing)
+        var unsupported: [String] = []
+        let files = Self.listImages(root, problems: &listing, unsupported: &unsupported)
         var labels = requested
         if labels == .automatic {
             // labels.csv in any case (Labels.csv, LABELS.CSV).
@@ -59,6 +61,11 @@ public struct ImageFolder {
         }
         self.labels = labels
         problems = listing
+        if !unsupported.isEmpty {
+            let kinds = Set(unsupported.map { "." + ($0 as NSString).pathExtension.lowercased() }).sorted().joined(separator: ", ")
+            warnings.append(DataError(path: root.path, "holds \(unsupported.count) image file\(unsupported.count == 1 ? "" : "s") of a format "
+                                      + "Feint does not read (\(kinds)), skipped; convert them to PNG"))
+        }
         switch labels {
         case .csv(let url):
             classNames = known ?? []
@@ -128,8 +135,9 @@ public struct ImageFolder {
 
     /// Image files below `root`, as sorted relative paths, following symbolic links (to files and
     /// folders; a folder reached twice is listed once). Hidden files and folders are skipped;
-    /// folders that cannot be read and broken links are added to `problems`.
-    static func listImages(_ root: URL, problems: inout [DataError]) -> [String] {
+    /// folders that cannot be read and broken links are added to `problems`; images of formats
+    /// Feint does not read (BMP, GIF, WebP, TIFF, …) to `unsupported`.
+    static func listImages(_ root: URL, problems: inout [DataError], unsupported: inout [String]) -> [String] {
         let fm = FileManager.default
         var out: [String] = [], visited: Set<String> = []
         func walk(_ dir: URL, _ prefix: String) {
@@ -148,6 +156,8 @@ public struct ImageFolder {
                 }
                 if isDir.boolValue { walk(url, prefix + name + "/") } else if imageExtensions.contains(url.pathExtension.lowercased()) {
                     out.append(prefix + name)
+                } else if otherImageExtensions.contains(url.pathExtension.lowercased()) {
+                    unsupported.append(prefix + name)
                 }
             }
         }
