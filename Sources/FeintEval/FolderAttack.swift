@@ -52,6 +52,10 @@ public enum FolderAttack {
         public var correctWhenClean: Int
         public var succeededOfCorrect: Int
         public var failedFiles: Int
+        /// The model's weights file and its SHA-256, and the run's wall time (set by the caller).
+        public var modelFile: String? = nil
+        public var modelSHA256: String? = nil
+        public var seconds: Double? = nil
         /// Problems of the labels CSV that concern no image (they fail no file).
         public var warnings: [String]
         public var records: [Record]

@@ -207,13 +207,20 @@ enum AttackCommand {
             }
         }
         let progress = Progress("attack", quiet: args.flag("quiet"))
-        let (report, gallery): (FolderAttack.Report, [Gallery.Item])
+        let started = Date()
+        let run: (report: FolderAttack.Report, gallery: [Gallery.Item])
         do {
-            (report, gallery) = try FolderAttack.run(folder: folder, output: output, model: model, labels: labelSource, resize: resize,
+            run = try FolderAttack.run(folder: folder, output: output, model: model, labels: labelSource, resize: resize,
                                                      batchSize: batch, seed: seed, resume: args.flag("resume"), attackName: attackName,
                                                      settings: settings, epsilon: isBlack ? nil : eps, attack: attack,
                                                      progress: progress.update)
         } catch let error as DataError { throw UsageError("\(error)") }
+        var report = run.report
+        let gallery = run.gallery
+        let modelFile = store.url(modelName)
+        report.modelFile = modelFile.standardizedFileURL.path
+        report.modelSHA256 = (try? Data(contentsOf: modelFile)).map { SHA256.hex(Array($0)) }
+        report.seconds = Date().timeIntervalSince(started)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(report)

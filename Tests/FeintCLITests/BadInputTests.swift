@@ -334,6 +334,7 @@ struct BadInputTests {
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: s.root.appendingPathComponent("o/report.json"))) as! [String: Any]
         #expect((report["settings"] as? [String: String])?["eps"] == "\(Float(8.0 / 255))")
         #expect((report["classNames"] as? [String])?.count == 10)
+        #expect((report["modelSHA256"] as? String)?.count == 64 && (report["seconds"] as? Double ?? 0) > 0)
         #expect(try attack(["--attack", "fgsm", "--eps", "8/0"], out: "o2").code == 2)
     }
 
