@@ -5,13 +5,15 @@
 
 OUT is the output folder of transfer.sh after the summarize commands of the document's setup:
 OUT/PREFIX-{eps16,eps8,eps01}[-di]/summary.{json,md} and OUT/PREFIX-eps16-gso/summary.md
-(PREFIX defaults to "transfer"; "transfer-cifar10" for the CIFAR-10 specs). Prints Markdown to
+(PREFIX defaults to "transfer"; "transfer-cifar10" for the CIFAR-10 specs), or a folder of the
+committed layout, OUT/PREFIX-{budget}[-di].summary.{json,md}.gz (results/transfer-fmnist). Prints Markdown to
 stdout, one section per table: held-out averages per budget, paired differences NAMEA −
 baseline, the ablations, GSO, and every per-target table. Budgets, ablations and GSO whose
 summaries are absent are left out (the CIFAR-10 run has 16/255 and 8/255, no ablations). Python 3 standard library only; it reformats numbers, it
 computes none beyond flipping the sign of a difference.
 """
 import contextlib
+import gzip
 import io
 import json
 import math
@@ -29,6 +31,18 @@ ABLATIONS = [("namea-no-meta-test", "no meta-test"), ("namea-no-meta-train", "no
 def load(path):
     with open(path) as f:
         return json.load(f) if path.endswith(".json") else f.read().strip()
+
+
+def summary(out, name, ext):
+    """OUT/NAME/summary.EXT (transfer.sh's layout) or OUT/NAME.summary.EXT.gz (the committed one);
+    the JSON parsed, the Markdown as text; None when neither exists."""
+    folder, flat = f"{out}/{name}/summary.{ext}", f"{out}/{name}.summary.{ext}.gz"
+    if os.path.exists(folder):
+        return load(folder)
+    if os.path.exists(flat):
+        with gzip.open(flat, "rt") as f:
+            return json.load(f) if ext == "json" else f.read().strip()
+    return None
 
 
 def away(tenths):
@@ -53,18 +67,25 @@ def negated(stat):
     return {"mean": -stat["mean"], "std": stat["std"]}
 
 
+def required(out, name, ext):
+    s = summary(out, name, ext)
+    if s is None:
+        raise OSError(f"no {out}/{name}/summary.{ext} (or {name}.summary.{ext}.gz)")
+    return s
+
+
 def budgets(out, prefix):
     """The budgets whose summaries exist (an error when none does)."""
-    found = [(label, b) for label, b in BUDGETS if os.path.exists(f"{out}/{prefix}-{b}/summary.json")]
+    found = [(label, b) for label, b in BUDGETS if summary(out, f"{prefix}-{b}", "json") is not None]
     if not found:
-        raise OSError(f"no {out}/{prefix}-{{{','.join(b for _, b in BUDGETS)}}}/summary.json")
+        raise OSError(f"no {out}/{prefix}-{{{','.join(b for _, b in BUDGETS)}}}/summary.json (or .summary.json.gz)")
     return found
 
 
 def averages(out, prefix):
     print("## Held-out averages\n")
     for label, b in budgets(out, prefix):
-        s = load(f"{out}/{prefix}-{b}/summary.json")
+        s = required(out, f"{prefix}-{b}", "json")
         seeds = ", ".join(str(x) for x in s["seeds"])
         print(f"**ε = {label}** (seeds {seeds})\n")
         print("| attack | " + " | ".join(n for _, n in FAMILIES) + " | grad evals / image |")
@@ -82,8 +103,8 @@ def differences(out, prefix):
     print("| ε | family | " + " | ".join(f"{a} − {b}" for a, b in PAIRS) + " |")
     print("|---|---|" + "---:|" * len(PAIRS))
     for label, b in budgets(out, prefix):
-        plain = {r["attack"]: r for r in load(f"{out}/{prefix}-{b}/summary.json")["rows"]}
-        di = {r["attack"]: r for r in load(f"{out}/{prefix}-{b}-di/summary.json")["rows"]}
+        plain = {r["attack"]: r for r in required(out, f"{prefix}-{b}", "json")["rows"]}
+        di = {r["attack"]: r for r in required(out, f"{prefix}-{b}-di", "json")["rows"]}
         for k, name in FAMILIES[:3]:
             cells = [pm(negated((plain if a == "namea" else di)[base]["difference"][k]), sign=True)
                      for a, base in PAIRS]
@@ -92,7 +113,9 @@ def differences(out, prefix):
 
 
 def ablations(out, prefix):
-    s = load(f"{out}/{prefix}-eps16/summary.json")
+    s = summary(out, f"{prefix}-eps16", "json")
+    if s is None:
+        return
     rows = {r["attack"]: r for r in s["rows"]}
     if not any(attack in rows for attack, _ in ABLATIONS):
         return
@@ -108,12 +131,12 @@ def ablations(out, prefix):
 
 def per_target(out, prefix):
     print("## Per-target tables\n")
-    gso = f"{out}/{prefix}-eps16-gso/summary.md"
-    if os.path.exists(gso):
-        print(f"### GSO at 16/255 (`{prefix}-eps16-gso.json`)\n\n{load(gso)}\n")
+    gso = summary(out, f"{prefix}-eps16-gso", "md")
+    if gso is not None:
+        print(f"### GSO at 16/255 (`{prefix}-eps16-gso.json`)\n\n{gso}\n")
     for label, b in budgets(out, prefix):
-        plain = load(f"{out}/{prefix}-{b}/summary.md")
-        di = load(f"{out}/{prefix}-{b}-di/summary.md")
+        plain = required(out, f"{prefix}-{b}", "md")
+        di = required(out, f"{prefix}-{b}-di", "md")
         di = di[di.index("Difference to di-namea"):]
         print(f"### ε = {label} (`{prefix}-{b}.json`)\n\n{plain}\n\n{di}\n")
 
