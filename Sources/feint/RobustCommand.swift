@@ -85,7 +85,8 @@ enum RobustCommand {
         case "pgd":
             let stepSize = Float(try args.double("step-size", default: Double(eps / 4)))
             let odiSteps = try args.int("odi-steps", default: 2)
-            guard stepSize > 0, odiSteps >= 0 else { throw UsageError("--step-size (default ε/4) must be > 0 and --odi-steps ≥ 0") }
+            guard stepSize > 0 || args.string("step-size") == nil && eps == 0 else { throw UsageError("--step-size must be > 0") }
+            guard odiSteps >= 0 else { throw UsageError("--odi-steps must be ≥ 0") }
             let initialization: PGD.Initialization
             switch args.string("init") ?? "odi" {
             case "zero": initialization = .zero

@@ -56,7 +56,10 @@ guard let command = commands[name] else {
     exit(2)
 }
 args.removeFirst()
-if args.contains("--help") || args.contains("-h") {
+// --help or -h anywhere, except as the value of an option (`--model -h` names a model).
+if args.indices.contains(where: { i in
+    ["--help", "-h"].contains(args[i]) && (i == 0 || !args[i - 1].hasPrefix("--") || args[i - 1].contains("="))
+}) {
     print(command.help)
     exit(0)
 }
