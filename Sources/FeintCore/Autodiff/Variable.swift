@@ -9,7 +9,9 @@
 /// skips every input from which no requested leaf can be reached. So an attack asking for ∂L/∂x
 /// never runs a weight-gradient kernel, even when the weights are trainable.
 public final class Variable {
-    /// The forward value. Optimizers update parameters in place through this.
+    /// The forward value. Optimizers update parameters in place through this, after the backward
+    /// pass: pullbacks read their inputs' values when they run, so changing one between a forward
+    /// pass and its backward would differentiate at the new value (build a new graph instead).
     public var value: Tensor
     /// For leaves (inputs, parameters): whether ops on it record a graph. For op results: true
     /// when any input requires a gradient.
