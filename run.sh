@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 
 install_system_packages() {
     if [[ "$(uname)" == "Darwin" ]]; then return 0; fi   # Accelerate, libpng, libjpeg via the SDK
-    local wanted=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev) missing=()
+    local wanted=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev pkg-config) missing=()
     if ! command -v dpkg-query >/dev/null; then
         echo "run.sh: not a Debian-like system; make sure these are installed: ${wanted[*]}" >&2
         return 0
@@ -30,11 +30,20 @@ install_system_packages() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     if ((${#missing[@]})); then
+        # As root directly; otherwise through sudo when it works without a password (or can ask
+        # one on a terminal); else say what to install instead of failing on a missing sudo.
+        local sudo=()
+        if [[ "$(id -u)" == 0 ]]; then sudo=()
+        elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo=(sudo -n)
+        elif command -v sudo >/dev/null && [[ -t 0 ]]; then sudo=(sudo)
+        else
+            echo "run.sh: missing system packages: ${missing[*]}; install them as root:" >&2
+            echo "    apt-get update && apt-get install -y ${missing[*]}" >&2
+            exit 1
+        fi
         echo "run.sh: installing missing system packages: ${missing[*]}" >&2
-        local sudo=""
-        if [[ "$(id -u)" != 0 ]]; then sudo="sudo"; fi
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+        "${sudo[@]}" apt-get update -qq
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
     fi
 }
 

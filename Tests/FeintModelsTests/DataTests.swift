@@ -144,19 +144,17 @@ struct DataTests {
         #expect(ImageFolder.csvFields(#""say ""hi"".png" ,1,"#) == [#"say "hi".png"#, "1", ""])
     }
 
-    @Test func cifarJPEGDecodes() throws {
-        let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
-        try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
-        let d = try ImageCodec.decode(jpeg)
-        #expect(d.pixels.shape == [3, 32, 32])
+    @Test func jpegDecodes() throws {
+        let d = try ImageCodec.decode(PNGVariantTests.fixtures.appendingPathComponent("rgb.jpg"))
+        #expect(d.pixels.shape == [3, 10, 12] && d.bitDepth == 8)
     }
 
     /// A JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6) comes back turned:
     /// its first displayed row is the stored first column read bottom to top.
     @Test func jpegExifOrientationIsApplied() throws {
-        let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
-        try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
+        let jpeg = PNGVariantTests.fixtures.appendingPathComponent("rgb.jpg")   // 12×10 RGB, baseline
         let bytes = [UInt8](try Data(contentsOf: jpeg))
+        let (h, w) = (10, 12)
         for (order, orientation) in [([0x4D, 0x4D, 0x00, 0x2A], 6), ([0x49, 0x49, 0x2A, 0x00], 8)] as [([UInt8], Int)] {
             // APP1: "Exif\0\0", TIFF header, IFD0 at 8 with one SHORT entry 0x0112 = orientation.
             let big = order[0] == 0x4D
@@ -169,10 +167,10 @@ struct DataTests {
             #expect(ImageCodec.exifOrientation(withExif) == orientation)
             let turned = try ImageCodec.decode(Data(withExif), name: "exif.jpg").pixels
             let stored = try ImageCodec.decode(jpeg).pixels
-            #expect(turned.shape == [3, 32, 32])
-            for j in 0..<32 {
-                // 6: displayed (0, j) = stored (31 − j, 0); 8: displayed (0, j) = stored (j, 31).
-                let expected = orientation == 6 ? stored[0, 31 - j, 0] : stored[0, j, 31]
+            #expect(turned.shape == [3, w, h])
+            for j in 0..<h {
+                // 6: displayed (0, j) = stored (h − 1 − j, 0); 8: displayed (0, j) = stored (j, w − 1).
+                let expected = orientation == 6 ? stored[0, h - 1 - j, 0] : stored[0, j, w - 1]
                 #expect(turned[0, 0, j] == expected)
             }
         }
@@ -188,8 +186,7 @@ struct DataTests {
     /// Stray bytes before a marker (as many cameras write) leave the pixels intact and decode; a
     /// truncated JPEG is an error.
     @Test func jpegWithStrayBytesDecodesAndATruncatedOneFails() throws {
-        let jpeg = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/cifar10/test/airplane/0000.jpg")
-        try #require(FileManager.default.fileExists(atPath: jpeg.path), "CIFAR-10 JPEG folder not present")
+        let jpeg = PNGVariantTests.fixtures.appendingPathComponent("rgb.jpg")   // 12×10 RGB, baseline
         let bytes = [UInt8](try Data(contentsOf: jpeg))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feint-jpeg-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
