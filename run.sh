@@ -92,14 +92,12 @@ fuzz() {
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING >&2
     mkdir -p .build-fuzz/corpus .build-fuzz/crashes
     # Seeds (first byte selects the parser): a small safetensors file, the bundled IDX labels
-    # (gzip'd), and a CIFAR-10 JPEG when ../shared is present.
+    # (gzip'd), and the test fixture JPEG.
     local header='{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":{"k":"v"}}'
     { printf '\x00'; printf "\\x$(printf %02x ${#header})"; printf '\x00\x00\x00\x00\x00\x00\x00'
       printf '%s' "$header"; printf '\x00\x00\x80\x3f\x00\x00\x00\x40'; } > .build-fuzz/corpus/seed-safetensors
     { printf '\x01'; cat datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz; } > .build-fuzz/corpus/seed-idx
-    if [[ -f ../shared/datasets/cifar10/test/airplane/0000.jpg ]]; then
-        { printf '\x02'; cat ../shared/datasets/cifar10/test/airplane/0000.jpg; } > .build-fuzz/corpus/seed-jpeg
-    fi
+    { printf '\x02'; cat Tests/FeintModelsTests/Fixtures/rgb.jpg; } > .build-fuzz/corpus/seed-jpeg
     ./.build-fuzz/release/feint-fuzz -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
         -artifact_prefix=.build-fuzz/crashes/ .build-fuzz/corpus
 }

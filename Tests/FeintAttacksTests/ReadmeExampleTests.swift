@@ -1,6 +1,4 @@
-import FeintAttacks
-import FeintCore
-import FeintModels
+import Feint   // the README's one import
 import Foundation
 import Testing
 

@@ -41,6 +41,19 @@ struct ElementwiseGradientTests {
         }
     }
 
+    /// The `Dropout` layer: identity in evaluation; in training, each element zeroed with
+    /// probability p and the rest scaled by 1/(1 − p), a new mask per call.
+    @Test func dropoutLayer() {
+        let layer = Dropout(0.25, seed: 3)
+        let x = Variable(Tensor(repeating: 2, shape: [4000]))
+        #expect(layer(x).value == x.value)
+        layer.setTraining(true)
+        let (a, b) = (layer(x).value, layer(x).value)
+        let kept = a.scalars.filter { $0 != 0 }
+        #expect(kept.allSatisfy { abs($0 - 2 / 0.75) < 1e-5 })
+        #expect(abs(Double(kept.count) / 4000 - 0.75) < 0.03 && a != b)
+    }
+
     @Test func softmaxFamily() {
         let x = random([3, 7], low: -3, high: 3)
         checkGradients([x]) { softmax($0[0]) }

@@ -22,6 +22,9 @@ import FeintModels
 /// down when < 10 %.
 /// Defaults spherical_step = source_step = 0.01; a run stops at the budget or when
 /// source_step < 1e-7. Batched: every image has its own state, step sizes and counter.
+/// Shapes: images [N, C, H, W] in [0, 1], `goal` with N labels, starts (targeted) N tensors
+/// [C, H, W] each → `BlackBoxResult`: adversarial [N, C, H, W], success / queries / l2 / linf [N],
+/// curve[i] the L2 distance every 100 queries.
 public struct BoundaryAttack: Sendable {
     public var sphericalStep: Float = 0.01
     public var sourceStep: Float = 0.01

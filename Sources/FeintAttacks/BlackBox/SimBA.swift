@@ -14,6 +14,8 @@ import FeintModels
 /// Batched: every image keeps its own x*, L*, basis position and query count; each iteration sends
 /// the +δ candidates of all active images in one query batch, then the −δ ones. ODS picks one
 /// surrogate per iteration for the whole batch (per image it is still uniform at each iteration).
+/// Shapes: images [N, C, H, W] in [0, 1], `goal` with N labels → `BlackBoxResult` with adversarial
+/// [N, C, H, W], success / queries / l2 / linf [N], curve[i] one value per 100 queries.
 public struct SimBA: Sendable {
     public var stepSize: Float
     public var maxIterations: Int?

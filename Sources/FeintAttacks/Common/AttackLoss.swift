@@ -94,6 +94,9 @@ public struct AttackResult: Sendable {
 
 /// A white-box attack: full access to the model's gradients. Batch-parallel: every sample of
 /// the batch advances together; randomness comes only from `generator`.
+/// Shapes: images [N, C, H, W] in [0, 1], `goal` with N labels (and targets) → `AttackResult`
+/// with adversarial [N, C, H, W] in the threat model, success [N], loss [N],
+/// remainingAfterRestart [restarts].
 public protocol WhiteBoxAttack: Sendable {
     var threat: ThreatModel { get }
     func run(on model: any Classifying, images: Tensor, goal: Goal, generator: inout RandomGenerator) -> AttackResult

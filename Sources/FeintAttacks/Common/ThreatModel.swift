@@ -38,7 +38,7 @@ public enum Goal: Sendable, Equatable {
 }
 
 /// An ε-ball in a norm, around clean images, intersected with the pixel box [0, 1]
-/// (REFERENCES §0: Clip = project onto the ball, then onto [0, 1]).
+/// (Clip as in Madry et al., ICLR 2018: project onto the ball, then onto [0, 1]).
 public struct ThreatModel: Sendable, Equatable {
     public var norm: Norm
     public var epsilon: Float

@@ -15,6 +15,7 @@ import Foundation
 ///   weighted ensemble's gradient runs through every model). Where the official MI-FGSM code
 ///   differs, kept as the paper has it: it computes the weights at the first step only and reuses
 ///   them, and its filter's average counts the pairs with the last model once, the others twice.
+/// Shapes: as `TransferAttack` (images [N, C, H, W], N labels → adversarial [N, C, H, W]).
 public struct AdaEA: TransferAttack {
     public var settings: TransferSettings
     public var beta: Float = 10

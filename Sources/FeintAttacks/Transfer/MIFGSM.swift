@@ -6,6 +6,7 @@ import FeintModels
 ///   g = μ·g + norm1(TI(∇ₓ CE(mean_k f_k(DI(x′)), y)));  x′ = Clip(x′ + α·sign(g)).
 /// μ = 0 gives I-FGSM; DI and TI come from `settings`. Common protocol: ε = 16/255,
 /// α = 1.6/255, T = 10, μ = 1.
+/// Shapes: as `TransferAttack` (images [N, C, H, W], N labels → adversarial [N, C, H, W]).
 public struct MIFGSM: TransferAttack {
     public var settings: TransferSettings
 

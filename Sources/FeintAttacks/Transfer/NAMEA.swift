@@ -28,6 +28,8 @@ import FeintModels
 /// iterate), so with DI on each meta-train step makes one more forward pass for it. Cost per
 /// outer step: 2K input gradients and K Grad-CAM maps (a backward pass from the logits to the
 /// last feature map only).
+/// Shapes: as `TransferAttack`; Grad-CAM maps and masks M, M̄ are [N, 1, H, W] (upsampled from
+/// each surrogate's feature grid), the merged gradient [N, C, H, W].
 public struct NAMEA: TransferAttack {
     public enum Threshold: Sendable, Equatable {
         case constant(Float)

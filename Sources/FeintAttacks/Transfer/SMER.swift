@@ -13,6 +13,7 @@ import FeintModels
 ///   G_in += norm1(g);  x_in = Clip(x_in + β·sign(G_in)).
 /// The weights start at 1 once per attack and carry over the outer steps. Outer:
 ///   G = μ·G + norm1(G_in);  x_{t+1} = Clip(x_t + α·sign(G)).   β = α.
+/// Shapes: as `TransferAttack` (images [N, C, H, W], N labels → adversarial [N, C, H, W]).
 public struct SMER: TransferAttack {
     public var settings: TransferSettings
     public var weightLearningRate: Float = 2e-2

@@ -8,6 +8,7 @@ import FeintModels
 ///   g = ∇CE(f_k(x_in), y) − (g_k(x_t) − g_ens),  G_in = μ·G_in + norm1(g),  x_in = Clip(x_in + β·sign(G_in));
 /// the outer step uses the last inner momentum: G = μ·G + norm1(G_in), x_{t+1} = Clip(x_t + α·sign(G)).
 /// β = α. DI and TI apply to every gradient when set.
+/// Shapes: as `TransferAttack` (images [N, C, H, W], N labels → adversarial [N, C, H, W]).
 public struct SVRE: TransferAttack {
     public var settings: TransferSettings
 

@@ -74,6 +74,8 @@ public struct TransferResult: Sendable {
 }
 
 /// A transfer attack: white-box on the surrogates, then evaluated on other models.
+/// Shapes: images [N, C, H, W] in [0, 1], N labels (untargeted) → `TransferResult` with
+/// adversarial [N, C, H, W] within ε (L∞) and, for NAMEA, nonAttentionMask [N, 1, H, W].
 public protocol TransferAttack: Sendable {
     var settings: TransferSettings { get }
     func run(surrogates: [Model], images: Tensor, labels: [Int], generator: inout RandomGenerator) -> TransferResult

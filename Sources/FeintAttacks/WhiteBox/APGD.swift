@@ -18,6 +18,7 @@ import Foundation
 /// there too). The start is x + ε·t/‖t‖ (t uniform in [−1, 1] for L∞, normal for L2). Loss CE or
 /// DLR (untargeted; CE also targeted). The result is the first point that met the goal, else the
 /// best point. Restarts keep the per-sample worst case.
+/// Shapes: as `WhiteBoxAttack` (images [N, C, H, W] → adversarial [N, C, H, W], success and loss [N]).
 public struct APGD: WhiteBoxAttack {
     public var threat: ThreatModel
     public var steps: Int

@@ -4,6 +4,7 @@ import FeintModels
 /// Fast Gradient Sign Method (Goodfellow, Shlens & Szegedy, ICLR 2015):
 ///   x′ = Clip(x + ε · sign(∇ₓ L(f(x), y)))   (L2: ε · ∇/‖∇‖₂).
 /// One gradient evaluation per image; L = cross-entropy by default.
+/// Shapes: as `WhiteBoxAttack` (images [N, C, H, W] → adversarial [N, C, H, W], success and loss [N]).
 public struct FGSM: WhiteBoxAttack {
     public var threat: ThreatModel
     public var loss: AttackLoss

@@ -13,6 +13,7 @@ import Foundation
 /// per-sample worst case; with `earlyExit`, samples already fooled skip later restarts (their
 /// result cannot change). Paper defaults (CIFAR-10): ε = 8/255, α = 2/255, K = 20, R = 20,
 /// margin loss, N_ODI = 2; the argument defaults follow them with α = ε/4.
+/// Shapes: as `WhiteBoxAttack` (images [N, C, H, W] → adversarial [N, C, H, W], success and loss [N]).
 public struct PGD: WhiteBoxAttack {
     public enum Initialization: Sendable, Equatable {
         case zero, uniform

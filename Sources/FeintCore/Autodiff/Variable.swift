@@ -62,7 +62,4 @@ public final class Variable {
 
     /// Forgets the accumulated gradient.
     public func zeroGrad() { grad = nil }
-
-    /// The same value, cut off from the graph.
-    public func detached() -> Variable { Variable(value) }
 }

@@ -14,9 +14,6 @@ public enum BLAS {
     /// The BLAS kernel in use (OpenBLAS's `openblas_get_corename()`, or "Accelerate").
     public static var coreName: String { String(cString: feint_blas_corename()) }
 
-    /// Sets the BLAS library's own thread count (only the peak-GEMM benchmark uses this).
-    public static func setLibraryThreads(_ n: Int) { _ = singleThreaded; feint_blas_set_threads(Int32(n)) }
-
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, row-major with leading dimensions.
     /// With `parallel`, splits the product across threads when it is large enough to pay off.
     @inlinable

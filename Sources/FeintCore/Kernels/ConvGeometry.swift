@@ -25,8 +25,6 @@ public struct ConvGeometry: Sendable, Equatable {
     public var patchSize: Int { inChannels / groups * kernelHeight * kernelWidth }
     /// Depthwise: one filter per input channel.
     public var isDepthwise: Bool { groups == inChannels && outChannels == inChannels && groups > 1 }
-    /// 1×1, stride 1, no padding: the input already is the im2col matrix.
-    public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 }
 
 /// im2col and its adjoint col2im for one image.

@@ -4,7 +4,8 @@ import FeintCore
 ///   conv1 C→32 3×3, ReLU, conv2 32→32 3×3, ReLU, maxpool 2,
 ///   conv3 32→64 3×3, ReLU, conv4 64→64 3×3, ReLU, maxpool 2,
 ///   flatten (64·4·4 at 28×28), fc1 →200, ReLU, fc2 200→200, ReLU, fc3 200→classes.
-/// The same layers as `SmallCNN` in shared/bench/torch_reference.py.
+/// The same layers as `SmallCNN` in the PyTorch speed reference (`./run.sh compare-torch`) and in
+/// `Models/pytorch_reference.py`.
 public final class SmallCNN: Network {
     public let conv1, conv2, conv3, conv4: Conv2d
     public let fc1, fc2, fc3: Linear

@@ -48,7 +48,8 @@ public final class MLP: Layer {
 /// Vision Transformer (Dosovitskiy et al., ICLR 2021) with a class token, learned position
 /// embedding and pre-norm blocks, named as timm: `patch_embed.proj` (Conv2d p×p, stride p),
 /// `cls_token` [1, 1, D], `pos_embed` [1, T+1, D], `blocks.N.*`, `norm`, `head` (on the class
-/// token). Same layers as `ViT` in shared/bench/torch_reference.py, with timm's LayerNorm ε 1e-6.
+/// token). Same layers as `ViT` in `Models/pytorch_reference.py`
+/// and the PyTorch speed reference, with timm's LayerNorm ε 1e-6.
 public final class ViT: Network {
     public let config: ViTConfig
     public let patchEmbed: Conv2d
