@@ -27,6 +27,9 @@ public struct BlackBoxEvaluation: Codable, Sendable {
     }
 
     public var target: String
+    /// The target's weights SHA-256 and data set (nil: not recorded).
+    public var targetSHA256: String? = nil
+    public var dataset: String? = nil
     public var surrogates: [String]
     public var attack: String
     public var targeted: Bool
@@ -84,9 +87,12 @@ public enum BlackBoxRun {
                      "resume: \(samples.count) samples do not end on a batch of \(batchSize)")
         let start = Date(), secondsBefore = resume?.seconds ?? 0
         func summary() -> BlackBoxEvaluation {
-            summarize(samples, target: target.name, surrogates: surrogates.map(\.name), kind: kind, targeted: targeted,
-                      budget: budget, seed: seed, batch: batchSize, images: data.count,
-                      seconds: secondsBefore + Date().timeIntervalSince(start))
+            var e = summarize(samples, target: target.name, surrogates: surrogates.map(\.name), kind: kind, targeted: targeted,
+                              budget: budget, seed: seed, batch: batchSize, images: data.count,
+                              seconds: secondsBefore + Date().timeIntervalSince(start))
+            e.targetSHA256 = target.weightsSHA256
+            e.dataset = target.dataset
+            return e
         }
         var batchStart = samples.count
         while batchStart < data.count {

@@ -18,6 +18,9 @@ public struct RobustEvaluation: Codable, Sendable {
     }
 
     public var model: String
+    /// The weights file's SHA-256 and the model's data set (nil: not recorded).
+    public var modelSHA256: String? = nil
+    public var dataset: String? = nil
     public var attack: String
     public var settings: [String: String]
     public var seed: UInt64
@@ -84,7 +87,7 @@ public enum RobustAccuracy {
         }
         let seconds = Date().timeIntervalSince(start)
         let cleanCorrect = samples.filter { $0.cleanPrediction == $0.label }.count
-        return RobustEvaluation(model: model.name, attack: description, settings: settings, seed: seed, images: n,
+        var evaluation = RobustEvaluation(model: model.name, attack: description, settings: settings, seed: seed, images: n,
                                 cleanAccuracy: Double(cleanCorrect) / Double(max(n, 1)),
                                 robustAccuracy: Double(samples.filter(\.robust).count) / Double(max(n, 1)),
                                 robustAfterRestart: remaining.map { $0 / Double(max(n, 1)) },
@@ -93,5 +96,8 @@ public enum RobustAccuracy {
                                 attackSeconds: attackSeconds,
                                 attackGradientEvaluationsPerSecond: Double(cost.gradientEvaluations) / max(attackSeconds, 1e-9),
                                 version: FeintVersion.string, samples: samples)
+        evaluation.modelSHA256 = model.weightsSHA256
+        evaluation.dataset = model.dataset
+        return evaluation
     }
 }

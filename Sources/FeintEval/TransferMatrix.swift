@@ -38,6 +38,8 @@ public struct TransferMatrix: Codable, Sendable {
         /// Adversarially trained.
         public var robust: Bool
         public var cleanAccuracy: Double
+        /// The weights file's SHA-256 (nil: not recorded).
+        public var sha256: String? = nil
     }
 
     public var images: Int
@@ -70,7 +72,7 @@ public struct TransferMatrix: Codable, Sendable {
         for m in models { clean[m.name] = runs.flatMap { $0.clean[m.name] ?? [] } }
         let columns = models.map { m in
             Column(name: m.name, family: m.family, surrogate: m.surrogate, robust: m.robust,
-                   cleanAccuracy: Double(zip(clean[m.name]!, labels).filter { $0 == $1 }.count) / Double(max(n, 1)))
+                   cleanAccuracy: Double(zip(clean[m.name]!, labels).filter { $0 == $1 }.count) / Double(max(n, 1)), sha256: m.sha256)
         }
         let titles = runs.first?.attacks.map(\.title) ?? []
         var rows: [Row] = []
@@ -138,8 +140,10 @@ extension TransferMatrix {
 public struct TransferRun: Codable, Sendable {
     public struct ModelInfo: Codable, Sendable {
         public var name: String; public var family: String; public var surrogate: Bool; public var robust: Bool
-        public init(name: String, family: String, surrogate: Bool, robust: Bool = false) {
-            self.name = name; self.family = family; self.surrogate = surrogate; self.robust = robust
+        /// The weights file's SHA-256 (nil: a model built in code, or a shard written before 0.2.0 recorded it).
+        public var sha256: String?
+        public init(name: String, family: String, surrogate: Bool, robust: Bool = false, sha256: String? = nil) {
+            self.name = name; self.family = family; self.surrogate = surrogate; self.robust = robust; self.sha256 = sha256
         }
     }
     public struct AttackRun: Codable, Sendable {
@@ -199,7 +203,7 @@ public struct TransferRun: Codable, Sendable {
         }
         return TransferRun(firstImage: first, labels: part.labels,
                            models: models.map { m in ModelInfo(name: m.name, family: m.spec.family, surrogate: surrogates.contains { $0 === m },
-                                                             robust: m.isAdversariallyTrained) },
+                                                             robust: m.isAdversariallyTrained, sha256: m.weightsSHA256) },
                            clean: clean, attacks: runs)
     }
 }

@@ -173,6 +173,13 @@ struct CLITests {
         #expect(r.out.contains("Example") || r.out.contains("example") || command == "perf")
     }
 
+    @Test func robustResultsNameTheWeightsAndData() throws {
+        let r = try feint(["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--n", "4", "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let run = (json["runs"] as? [[String: Any]])?.first ?? json
+        #expect((run["modelSHA256"] as? String)?.count == 64 && run["dataset"] as? String == "fashion-mnist", "\(r.out.prefix(400))")
+    }
+
     @Test func robustSeedsAreSummarised() throws {
         let r = try feint(["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--n", "20", "--seeds", "0,1"])
         #expect(r.code == 0)
@@ -192,6 +199,9 @@ struct CLITests {
         #expect(try feint(["bench", "run", spec.path, "--shard", "1/2", "--out", out]).code == 2)   // no silent overwrite
         let merged = try feint(["bench", "merge", out])
         #expect(merged.code == 0 && merged.out.contains("fmnist-vit-p7"))
+        // The results name each model's weights by their SHA-256 (a zoo name may be retrained).
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("results.json"))) as! [String: Any]
+        #expect((results["columns"] as! [[String: Any]]).allSatisfy { ($0["sha256"] as? String)?.count == 64 })
         // A shard of another Feint version is neither kept by a resumed run nor merged.
         let shard = URL(fileURLWithPath: out).appendingPathComponent("shard-1-of-2.json")
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: shard)) as! [String: Any]

@@ -14,6 +14,9 @@ public final class Model: Layer, Classifying {
     /// The data set the model classifies ("fashion-mnist" or "cifar10"); saved in the metadata
     /// as `feint.dataset` (files without it are Fashion-MNIST models).
     public var dataset = "fashion-mnist"
+    /// SHA-256 of the weights file the model was loaded from (nil for a model built in code):
+    /// results record it, since a zoo name may be retrained.
+    public var weightsSHA256: String?
     /// Trained adversarially (the recipe has an inner maximisation).
     public var isAdversariallyTrained: Bool { recipe?.adversarial != nil }
     private let mean: Variable, invStd: Variable   // [1, C, 1, 1]
@@ -81,6 +84,7 @@ public final class Model: Layer, Classifying {
         let model = try Model(name: name ?? url.deletingPathExtension().lastPathComponent, spec: spec)
         try model.loadState(file, fileName: url.path)
         model.dataset = file.metadata["feint.dataset"] ?? "fashion-mnist"
+        model.weightsSHA256 = (try? Data(contentsOf: url)).map { SHA256.hex([UInt8]($0)) }
         model.recipe = file.metadata["feint.recipe"].flatMap { try? JSONDecoder().decode(TrainingRecipe.self, from: Data($0.utf8)) }
         return model
     }
