@@ -257,40 +257,6 @@ public enum FolderAttack {
         return (report, gallery)
     }
 
-    /// Query counts of the images written so far (black-box attacks), one JSON line per image, so
-    /// that a resumed run reports the queries of the images it keeps. A new run starts it afresh.
-    final class QueryJournal {
-        struct Line: Codable { var file: String; var queries: Int }
-        let url: URL
-        /// The counts of an earlier run (resume only); a later line for a file wins.
-        private(set) var earlier: [String: Int] = [:]
-
-        init(url: URL, keep: Bool) {
-            self.url = url
-            if keep, let text = try? String(contentsOf: url, encoding: .utf8) {
-                // A line cut short by an interruption does not decode and is dropped; the file is
-                // rewritten with the whole lines, so that the next line starts on a line of its own.
-                var kept = ""
-                for line in text.split(separator: "\n") {
-                    if let l = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)) { earlier[l.file] = l.queries; kept += line + "\n" }
-                }
-                try? Data(kept.utf8).write(to: url, options: .atomic)
-            } else {
-                try? FileManager.default.removeItem(at: url)
-            }
-        }
-
-        func append(file: String, queries: Int) {
-            guard var data = try? JSONEncoder().encode(Line(file: file, queries: queries)) else { return }
-            data.append(UInt8(ascii: "\n"))
-            if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-            guard let handle = try? FileHandle(forWritingTo: url) else { return }
-            defer { try? handle.close() }
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: data)
-        }
-    }
-
     /// The path with symbolic links resolved in its longest existing part (realpath(3)), the rest
     /// appended: `resolvingSymlinksInPath` leaves a path that does not exist yet untouched.
     static func resolved(_ url: URL) -> String {
@@ -324,25 +290,5 @@ public enum FolderAttack {
         let delta = (saved - clean).reshaped(shape)
         record.l2 = delta.rowNorms()[0]
         record.linf = delta.rowMaxAbs()[0]
-    }
-
-    /// report.md: the summary and a table of every image.
-    public static func markdown(_ r: Report) -> String {
-        var s = "# feint attack\n\n- model: `\(r.model)`\n- attack: `\(r.attack)` \(r.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n"
-        s += "- input: `\(r.input)`\n- output: `\(r.output)`\n- labels: \(r.labels), seed \(r.seed), Feint \(r.version)\n"
-        let correct = r.labels == LabelSource.predicted.rawValue ? "labels are the model's clean predictions"
-            : "\(r.succeededOfCorrect) of the \(r.correctWhenClean) classified correctly when clean"
-        s += "- images: \(r.images), attacked \(r.attacked), succeeded \(r.succeeded) (measured on the saved 8-bit PNGs; "
-            + "\(correct)), failed files \(r.failedFiles)\n"
-        for w in r.warnings { s += "- warning: \(w)\n" }
-        s += "- classes: " + r.classNames.enumerated().map { "\($0) \($1)" }.joined(separator: ", ") + "\n\n"
-        s += "| file | label | target | clean | adversarial | success | L2 | L∞ | queries | note |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n"
-        for x in r.records {
-            func v<T>(_ o: T?) -> String { o.map { "\($0)" } ?? "" }
-            s += "| \(x.file) | \(v(x.label)) | \(v(x.target)) | \(v(x.cleanPrediction)) | \(v(x.adversarialPrediction)) | \(x.success.map { $0 ? "yes" : "no" } ?? "") | "
-            let note = x.error ?? [x.resumed ? "resumed" : nil, x.rounding.map { "rounded \($0)" }].compactMap { $0 }.joined(separator: "; ")
-            s += "\(x.l2.map { String(format: "%.3f", $0) } ?? "") | \(x.linf.map { String(format: "%.4f", $0) } ?? "") | \(v(x.queries)) | \(note) |\n"
-        }
-        return s
     }
 }

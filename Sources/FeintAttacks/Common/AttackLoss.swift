@@ -51,57 +51,6 @@ func pick(_ logits: Variable, _ classes: [Int]) -> Variable {
     return sum(logits * Variable(onehot), axes: [1])
 }
 
-/// Counts model evaluations spent by an attack: forward passes and gradient evaluations, each
-/// counted per image (a batch of 128 costs 128).
-public struct Cost: Sendable, Equatable, Codable {
-    public var forwardPasses = 0
-    /// Input gradients: a backward pass from the loss through the whole model to the image.
-    public var gradientEvaluations = 0
-    /// Grad-CAM maps (NAMEA): a backward pass from the logits to the last feature map only.
-    public var attentionMaps = 0
-    public init() {}
-    public static func + (a: Cost, b: Cost) -> Cost {
-        var c = a
-        c.forwardPasses += b.forwardPasses; c.gradientEvaluations += b.gradientEvaluations; c.attentionMaps += b.attentionMaps
-        return c
-    }
-
-    enum CodingKeys: String, CodingKey { case forwardPasses, gradientEvaluations, attentionMaps }
-
-    /// Results written before `attentionMaps` existed read it as 0.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        forwardPasses = try c.decode(Int.self, forKey: .forwardPasses)
-        gradientEvaluations = try c.decode(Int.self, forKey: .gradientEvaluations)
-        attentionMaps = try c.decodeIfPresent(Int.self, forKey: .attentionMaps) ?? 0
-    }
-}
-
-/// What a white-box attack returns.
-public struct AttackResult: Sendable {
-    /// The adversarial batch, inside the threat model.
-    public var adversarial: Tensor
-    /// Whether the goal is met on `adversarial`.
-    public var success: [Bool]
-    /// The attack objective on `adversarial`, per sample.
-    public var loss: [Float]
-    /// Model evaluations spent.
-    public var cost: Cost
-    /// With restarts: the share of samples not yet fooled after each restart (robust accuracy
-    /// when the batch was correctly classified to begin with, success counted cumulatively).
-    public var remainingAfterRestart: [Double]
-}
-
-/// A white-box attack: full access to the model's gradients. Batch-parallel: every sample of
-/// the batch advances together; randomness comes only from `generator`.
-/// Shapes: images [N, C, H, W] in [0, 1], `goal` with N labels (and targets) → `AttackResult`
-/// with adversarial [N, C, H, W] in the threat model, success [N], loss [N],
-/// remainingAfterRestart [restarts].
-public protocol WhiteBoxAttack: Sendable {
-    var threat: ThreatModel { get }
-    func run(on model: any Classifying, images: Tensor, goal: Goal, generator: inout RandomGenerator) -> AttackResult
-}
-
 /// Objective values and their input gradient in one forward+backward, weights frozen
 /// (the model's parameters get no gradient work even if trainable).
 func objectiveAndGradient(_ model: any Classifying, _ x: Tensor, goal: Goal, loss: AttackLoss,

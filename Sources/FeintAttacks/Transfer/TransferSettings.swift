@@ -64,23 +64,6 @@ public func norm1(_ g: Tensor) -> Tensor {
     return g.scaledRows(by: scales)
 }
 
-/// What a transfer attack returns: the adversarial batch (crafted on the surrogates only) and
-/// what it cost.
-public struct TransferResult: Sendable {
-    public var adversarial: Tensor
-    public var cost: Cost
-    /// NAMEA: the last non-attention mask M̄ per image, [N, 1, H, W] (for galleries).
-    public var nonAttentionMask: Tensor?
-}
-
-/// A transfer attack: white-box on the surrogates, then evaluated on other models.
-/// Shapes: images [N, C, H, W] in [0, 1], N labels (untargeted) → `TransferResult` with
-/// adversarial [N, C, H, W] within ε (L∞) and, for NAMEA, nonAttentionMask [N, 1, H, W].
-public protocol TransferAttack: Sendable {
-    var settings: TransferSettings { get }
-    func run(surrogates: [Model], images: Tensor, labels: [Int], generator: inout RandomGenerator) -> TransferResult
-}
-
 /// ∇ₓ CE(f(DI(x)), y) for one model (or weighted logits), one forward + backward.
 func crossEntropyGradient(_ logits: (Variable) -> Variable, at x: Tensor, labels: [Int], settings: TransferSettings,
                           generator: inout RandomGenerator, cost: inout Cost) -> Tensor {
