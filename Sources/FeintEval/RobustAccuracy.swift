@@ -80,7 +80,8 @@ public enum RobustAccuracy {
             }
             let count = Double(labels.count)
             if remaining.isEmpty { remaining = Array(repeating: 0, count: result.remainingAfterRestart.count) }
-            for (r, v) in result.remainingAfterRestart.enumerated() { remaining[r] += v * count }
+            // Each share is k/count of the batch: accumulate the whole number k, not k/count·count.
+            for (r, v) in result.remainingAfterRestart.enumerated() { remaining[r] += (v * count).rounded() }
             batchStart = end
             batchIndex += 1
             progress(end, n)
