@@ -50,7 +50,7 @@ enum PerfCommand {
         }
         let batches = try args.intList("batch", default: [1, 32, 128])
         let threads = try args.int("threads", default: Parallel.threads)
-        guard threads >= 1 else { throw UsageError("--threads must be at least 1") }
+        guard (1...1024).contains(threads) else { throw UsageError("--threads must be in 1...1024") }
         Parallel.threads = threads
         let seconds = try args.double("seconds", default: 3)
         guard seconds > 0 else { throw UsageError("--seconds must be > 0") }

@@ -36,6 +36,11 @@ let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "perf": (PerfCommand.help, PerfCommand.run),
 ]
 
+// FEINT_THREADS sets the engine's thread count; a value it cannot use would be ignored silently.
+if let value = ProcessInfo.processInfo.environment["FEINT_THREADS"], !(Int(value).map { (1...1024).contains($0) } ?? false) {
+    printError("feint: FEINT_THREADS=\(value) is not a thread count in 1...1024; unset it to use every core")
+    exit(2)
+}
 var args = Array(CommandLine.arguments.dropFirst())
 guard let name = args.first, !["help", "--help", "-h"].contains(name) || args.count > 1 else {
     print(usage)

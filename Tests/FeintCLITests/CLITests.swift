@@ -6,11 +6,12 @@ import Testing
 
 /// Runs the built `feint` binary (beside the test bundle) and returns exit code, stdout, stderr.
 @discardableResult
-func feint(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
+func feint(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("feint")
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
     let (out, err) = (Pipe(), Pipe())
     process.standardOutput = out
     process.standardError = err
@@ -159,6 +160,14 @@ struct CLITests {
         let r = try feint(["attack", "--model", w.model.path, "--attack", "fgsm", "--labels", "predicted", "--input", only.path,
                            "--output", w.root.appendingPathComponent("o").path, "--quiet"])
         #expect(r.code == 4)
+    }
+
+    @Test func anUnusableThreadCountIsRefused() throws {
+        for value in ["abc", "0", "-2"] {
+            let r = try feint(["--version"], environment: ["FEINT_THREADS": value])
+            #expect(r.code == 2 && r.err.contains("FEINT_THREADS=\(value)"), "\(value): \(r.err)")
+        }
+        #expect(try feint(["--version"], environment: ["FEINT_THREADS": "1"]).code == 0)
     }
 
     @Test func versionIsPrinted() throws {
