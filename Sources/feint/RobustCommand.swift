@@ -18,8 +18,9 @@ enum RobustCommand {
     the whole result (settings, seed, per-image records); --output also writes it to FILE.
     With --seeds the evaluation runs once per seed and reports mean ± standard deviation over
     the seeds (the JSON keeps every run). --record writes clean and robust accuracy, the attack
-    and this command into the model's record in Models/zoo.json (one seed only). --force replaces
-    an existing --output file or an earlier --record. PGD skips images
+    and this command into the model's record in Models/zoo.json (one seed; the zoo's protocol:
+    --init odi, 20 steps, --restarts 5, --n 1000 or more). --force replaces an existing --output
+    file or an earlier --record, and records another protocol. PGD skips images
     already misclassified or broken by an earlier restart; --no-early-exit (PGD only) attacks every
     image in every restart: full batches for throughput measurements, more work, and other random
     draws for the images that remain (restarts draw only for the images still attacked), so the
@@ -115,6 +116,13 @@ enum RobustCommand {
         if args.flag("record"), !args.flag("force"),
            let old = try ZooManifest.load(from: store.directory).models.first(where: { $0.name == model.name })?.robust {
             throw UsageError("\(model.name) already has a recorded robust accuracy (\(old.attack), \(old.images) images); pass --force to replace it")
+        }
+        // The zoo's robust accuracy is ODI-PGD, 20 steps, 5 restarts, on 1 000 images or more; a
+        // quicker run is recorded only on purpose.
+        let zooProtocol = kind == "pgd" && settings["init"] == "odi" && steps == 20 && restarts == 5 && n >= 1000
+        if args.flag("record") && !zooProtocol && !args.flag("force") {
+            throw UsageError("--record writes the zoo's robust accuracy, measured with ODI-PGD (--init odi), 20 steps, 5 restarts "
+                             + "on --n 1000 or more; pass --force to record this run's protocol instead")
         }
         let test = try DataSplits.first(n, of: try DataSplits.test(args, models: store.directory, for: [model]))
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

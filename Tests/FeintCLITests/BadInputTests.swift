@@ -221,7 +221,7 @@ struct BadInputTests {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let zoo = s.root.appendingPathComponent("zoo")
         try FileManager.default.createDirectory(at: zoo, withIntermediateDirectories: true)
-        for f in ["zoo.json", "fmnist-smallcnn-at.safetensors"] {
+        for f in ["zoo.json", "fmnist-smallcnn-at.safetensors", "fmnist-lenet5.safetensors"] {
             try FileManager.default.copyItem(at: repo.appendingPathComponent("Models/\(f)"), to: zoo.appendingPathComponent(f))
         }
         let r = try feint(["robust", "--model", "fmnist-smallcnn-at", "--n", "2", "--record", "--models", zoo.path,
@@ -229,6 +229,10 @@ struct BadInputTests {
         #expect(r.code == 2 && r.err.contains("already has a recorded robust accuracy"), "\(r.err)")
         let before = try Data(contentsOf: repo.appendingPathComponent("Models/zoo.json"))
         #expect(try Data(contentsOf: zoo.appendingPathComponent("zoo.json")) == before)
+        // A quick run is not the zoo's protocol: recorded only on purpose.
+        let quick = try feint(["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--n", "2", "--record", "--models", zoo.path,
+                               "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
+        #expect(quick.code == 2 && quick.err.contains("the zoo's robust accuracy"), "\(quick.err)")
         let forced = try feint(["robust", "--model", "fmnist-smallcnn-at", "--attack", "fgsm", "--n", "2", "--record", "--force", "--models", zoo.path,
                                 "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
         #expect(forced.code == 0, "\(forced.err)")
