@@ -128,7 +128,7 @@ public enum Benchmark {
             try checkKept(url)
             return url
         }
-        guard data.count >= spec.images else { throw SpecError("the spec asks for \(spec.images) images, the data has \(data.count)") }
+        try checkData(spec, data)
         let attacks = try spec.attacks.map { ($0.title, try $0.make()) }
         let surrogates = try spec.surrogates.map(models), targets = try spec.targets.map(models)
         for m in surrogates + targets where m.spec.inputShape != data.imageShape {
@@ -141,12 +141,20 @@ public enum Benchmark {
         return url
     }
 
-    /// Refuses a finished shard written by another Feint version (or unreadable): kept, its
-    /// results would mix with this version's.
+    /// Refuses data holding fewer images than the spec asks for.
+    public static func checkData(_ spec: BenchSpec, _ data: LabeledImages) throws {
+        guard data.count >= spec.images else { throw SpecError("the spec asks for \(spec.images) images, the data hold \(data.count)") }
+    }
+
+    /// Refuses a finished shard that cannot be read, or was written by a Feint version whose
+    /// results differ from this one's (`FeintVersion.sameResults`): kept, they would mix.
     public static func checkKept(_ url: URL) throws {
-        let kept = try? JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: url))
-        guard kept?.version == FeintVersion.string else {
-            throw SpecError("\(url.path) was written by Feint \(kept?.version ?? "before 0.2.0"), this is \(FeintVersion.string): "
+        let kept: TransferRun
+        do { kept = try JSONDecoder().decode(TransferRun.self, from: Data(contentsOf: url)) } catch {
+            throw SpecError("\(url.path) is not a readable shard (\(error.localizedDescription)); delete it to run it again")
+        }
+        guard FeintVersion.sameResults(kept.version, FeintVersion.string) else {
+            throw SpecError("\(url.path) was written by Feint \(kept.version ?? "before 0.2.0"), this is \(FeintVersion.string): "
                             + "its results would mix with this version's; choose another --out")
         }
     }
@@ -178,12 +186,19 @@ public enum Benchmark {
             throw SpecError("the shards come from different splits (\(splits.sorted().map { "shard-K\($0)" }.joined(separator: ", "))); merge the shards of one")
         }
         let versions = Set(runs.map { $0.version ?? "before 0.2.0" })
-        guard versions.count == 1 else {
-            throw SpecError("the shards come from different Feint versions (\(versions.sorted().joined(separator: ", "))); rerun the old ones")
+        guard runs.allSatisfy({ FeintVersion.sameResults($0.version, runs[0].version) }) else {
+            throw SpecError("the shards come from Feint versions with different results (\(versions.sorted().joined(separator: ", "))); rerun the old ones")
         }
-        guard versions.first == FeintVersion.string else {
-            throw SpecError("the shards were written by Feint \(versions.first!), this is \(FeintVersion.string); "
+        guard FeintVersion.sameResults(runs[0].version, FeintVersion.string) else {
+            throw SpecError("the shards were written by Feint \(versions.sorted().joined(separator: ", ")), this is \(FeintVersion.string); "
                             + "rerun them with this version (or merge them with that one)")
+        }
+        // One set of weights per model name across the shards (a zoo model may be retrained).
+        for m in runs[0].models {
+            let digests = Set(runs.compactMap { r in r.models.first { $0.name == m.name }?.sha256 })
+            guard digests.count <= 1 else {
+                throw SpecError("the shards used different weights for \(m.name) (SHA-256 \(digests.sorted().map { String($0.prefix(12)) }.joined(separator: ", "))); rerun the old ones")
+            }
         }
         for r in runs {
             guard r.attacks.map(\.title) == spec.attacks.map(\.title) else {

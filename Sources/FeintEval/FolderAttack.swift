@@ -56,7 +56,7 @@ public enum FolderAttack {
         public var modelFile: String? = nil
         public var modelSHA256: String? = nil
         public var seconds: Double? = nil
-        /// Problems of the labels CSV that concern no image (they fail no file).
+        /// The folder's warnings: labels-CSV rows that concern no image, unread image formats.
         public var warnings: [String]
         public var records: [Record]
     }
@@ -115,6 +115,16 @@ public enum FolderAttack {
                 var what: [String] = []
                 if earlier.inputs != run.inputs { what.append("the input images or their labels changed since") }
                 if earlier.version != run.version { what.append("written by Feint \(earlier.version ?? "before 0.2.0"), this is \(FeintVersion.string)") }
+                // Name what differs, so the user sees which option to change.
+                let keys = Set(earlier.settings.keys).union(run.settings.keys).sorted().filter { earlier.settings[$0] != run.settings[$0] }
+                if !keys.isEmpty {
+                    what.append("differing: " + keys.map { "\($0) \(earlier.settings[$0] ?? "unset") → \(run.settings[$0] ?? "unset")" }.joined(separator: ", "))
+                }
+                for (name, a, b) in [("model", earlier.model, run.model), ("attack", earlier.attack, run.attack), ("input", earlier.input, run.input),
+                                     ("seed", "\(earlier.seed)", "\(run.seed)"), ("batch", "\(earlier.batch)", "\(run.batch)"),
+                                     ("labels", earlier.labels, run.labels), ("resize", "\(earlier.resize)", "\(run.resize)")] where a != b {
+                    what.append("\(name) \(a) → \(b)")
+                }
                 throw DataError(path: output.path, "holds a run with other settings (\(earlier.attack) on \(earlier.model) of \(earlier.input), "
                                 + "\(earlier.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
                                 + "seed \(earlier.seed), batch \(earlier.batch), labels \(earlier.labels), resize \(earlier.resize ? "fit" : "error")"

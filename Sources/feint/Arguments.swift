@@ -6,6 +6,9 @@ struct UsageError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
+/// `--help` or `-h` where an option may stand (not as an option's value): the command prints its help.
+struct HelpRequested: Error {}
+
 /// Minimal `--name value` / `--flag` parser. Unknown options are usage errors.
 struct Arguments {
     private var values: [String: String] = [:]
@@ -16,6 +19,7 @@ struct Arguments {
         var i = 0
         while i < args.count {
             let a = args[i]
+            if a == "--help" || a == "-h" { throw HelpRequested() }
             if a.hasPrefix("--") {
                 var name = String(a.dropFirst(2)), inline: String?
                 if let eq = name.firstIndex(of: "=") {
@@ -41,13 +45,16 @@ struct Arguments {
         }
     }
 
-    /// The option within two edits of `name`, else one that `name` starts with or that starts
+    /// The option within two edits of `name` (one for short names), else one that `name` starts with or that starts
     /// with it (`--epsilon` for `--eps`); the first in order when several are; nil if none.
     static func nearest(_ name: String, in options: Set<String>) -> String? {
+        guard name.count >= 2 else { return nil }
+        // Two edits for longer names, one for names of up to 4 letters (`--lr` is not `--n`).
+        let allowed = name.count > 4 ? 2 : 1
         var best: (option: String, edits: Int)?
         for option in options.sorted() {
             let d = distance(option, name)
-            if d <= 2 && d < (best?.edits ?? Int.max) { best = (option, d) }
+            if d <= allowed && d < (best?.edits ?? Int.max) { best = (option, d) }
         }
         return best?.option ?? options.sorted().first { option in
             option.count >= 2 && (name.hasPrefix(option) || option.hasPrefix(name))

@@ -107,13 +107,14 @@ enum AttackCommand {
 
         let store = ModelStore(args)
         let model = try store.load(modelName)
-        let surrogateNames = args.list("surrogates", default: [])
-        if let twice = surrogateNames.first(where: { n in surrogateNames.filter { $0 == n }.count > 1 }) {
-            throw UsageError("--surrogates names \(twice) twice")
+        let surrogates = try args.list("surrogates", default: []).map(store.load)
+        // A model twice (by name, path or identical weights) would count double in the ensemble;
+        // the attacked model as its own surrogate would make a black-box or transfer result white-box.
+        func same(_ a: Model, _ b: Model) -> Bool { a.name == b.name || (a.weightsSHA256 != nil && a.weightsSHA256 == b.weightsSHA256) }
+        if let twice = surrogates.enumerated().first(where: { i, s in surrogates[..<i].contains { same($0, s) } })?.element {
+            throw UsageError("--surrogates names \(twice.name) twice")
         }
-        let surrogates = try surrogateNames.map(store.load)
-        // The attacked model as its own surrogate would make a black-box or transfer result a white-box one.
-        if let same = surrogates.first(where: { $0.name == model.name }) {
+        if let same = surrogates.first(where: { same($0, model) }) {
             throw UsageError("\(same.name) is the attacked model: it cannot be one of its own surrogates"
                              + (isTransfer ? " (for a white-box attack use --attack pgd or apgd)" : ""))
         }
@@ -146,7 +147,10 @@ enum AttackCommand {
                                  + "rename it or drop --gallery")
             }
         } catch let error as UsageError { throw error } catch { throw UsageError("\(error)") }
-        if folder.entries.isEmpty && folder.problems.isEmpty { throw UsageError("no PNG or JPEG images under \(input)") }
+        if folder.entries.isEmpty && folder.problems.isEmpty {
+            for w in folder.warnings { printError("warning: \(w)") }
+            throw UsageError("no PNG or JPEG images under \(input)")
+        }
         if isTransfer, let t = folder.entries.first(where: { $0.target != nil }) {
             throw UsageError("\(t.path) has a target, but the transfer attacks are untargeted; drop the target column or use a white-box attack")
         }
@@ -219,7 +223,7 @@ enum AttackCommand {
         let gallery = run.gallery
         let modelFile = store.url(modelName)
         report.modelFile = modelFile.standardizedFileURL.path
-        report.modelSHA256 = (try? Data(contentsOf: modelFile)).map { SHA256.hex(Array($0)) }
+        report.modelSHA256 = model.weightsSHA256
         report.seconds = Date().timeIntervalSince(started)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

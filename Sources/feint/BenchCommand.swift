@@ -10,7 +10,7 @@ enum BenchCommand {
     Usage:
       feint bench run SPEC.json [--seed S] [--shard K/N] [--out DIR] [--resume] [--data DIR] [--models DIR]
       feint bench merge DIR... [--out DIR [--force]]
-      feint bench summarize DIR... --out DIR [--reference ATTACK]
+      feint bench summarize DIR... --out DIR [--reference ATTACK] [--force]
 
     run    attacks the spec's images with each of its attacks on its surrogates and evaluates every
            target and surrogate. Without --shard it runs everything and writes the reports to DIR
@@ -84,12 +84,8 @@ enum BenchCommand {
         }
         let out = URL(fileURLWithPath: args.string("out") ?? "bench-\(spec.name)")
         try requireFolder(out, option: "--out")
-        // Models and data first: a spec naming a missing model leaves no folder behind.
-        let store = ModelStore(args)
-        let load = store.load
-        let data = try DataSplits.test(args, models: store.directory, for: try (spec.surrogates + spec.targets).map(load))
-        guard data.count >= spec.images else { throw UsageError("the spec asks for \(spec.images) images, the data hold \(data.count)") }
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        // What the folder holds is checked first (no models needed): another spec, another split,
+        // or a finished shard kept under --resume.
         let specCopy = out.appendingPathComponent("spec.json")
         if FileManager.default.fileExists(atPath: specCopy.path) {
             let existing: BenchSpec
@@ -100,13 +96,9 @@ enum BenchCommand {
                 let what = try other.sameRun(as: spec) ? " (seed \(existing.seed), this run's is \(spec.seed))" : ""
                 throw UsageError("\(out.path) holds a different spec\(what); choose another --out")
             }
-        } else {
-            let files = visibleFiles(in: out)
-            guard files.isEmpty else {
-                throw UsageError("\(out.path) holds files but no spec.json (\(files.sorted().prefix(3).joined(separator: ", "))): "
-                                 + "not a benchmark folder; choose another --out")
-            }
-            try spec.canonicalJSON().write(to: specCopy, options: .atomic)
+        } else if case let files = visibleFiles(in: out), !files.isEmpty {
+            throw UsageError("\(out.path) holds files but no spec.json (\(files.sorted().prefix(3).joined(separator: ", "))): "
+                             + "not a benchmark folder; choose another --out")
         }
         let others = Benchmark.otherSplits(in: out, than: n)
         guard others.isEmpty else {
@@ -116,9 +108,17 @@ enum BenchCommand {
         let done = out.appendingPathComponent(Benchmark.shardFile(k, n))
         if args.string("shard") != nil && args.flag("resume") && FileManager.default.fileExists(atPath: done.path) {
             try Benchmark.checkKept(done)
-            print("kept \(done.path) (done before)")
+            print("kept \(done.path) (done before)")   // no models or data to load
             return 0
         }
+        // Then models and data, before anything is written: a spec naming a missing model leaves
+        // no folder behind.
+        let store = ModelStore(args)
+        let load = store.load
+        let data = try DataSplits.test(args, models: store.directory, for: try (spec.surrogates + spec.targets).map(load))
+        try Benchmark.checkData(spec, data)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: specCopy.path) { try spec.canonicalJSON().write(to: specCopy, options: .atomic) }
         let file = try Benchmark.runShard(spec, shard: k, of: n, models: load, data: data, directory: out, resume: args.flag("resume")) { a, done, total in
             printError("shard \(k)/\(n) \(a): \(done)/\(total) images")
         }

@@ -82,6 +82,7 @@ enum BlackBoxCommand {
             }
             indices = Array(found.prefix(n))
             guard !indices.isEmpty else { throw UsageError("--only-correct: \(target.name) classifies no test image correctly") }
+            if indices.count < n { printError("note: \(target.name) classifies \(indices.count) test images correctly, fewer than --n \(n): attacking those") }
         } else {
             guard n <= split.count else { throw UsageError("--n \(n) is more than the \(split.count) test images") }
             indices = Array(0..<n)
@@ -95,12 +96,15 @@ enum BlackBoxCommand {
                 && saved.batch == batch && saved.samples.count <= test.count
                 && saved.samples.enumerated().allSatisfy { $0.element.index == indices[$0.offset] && $0.element.label == test.labels[$0.offset] }
         }
-        /// A saved run of another Feint version is never kept or continued: its samples would be
-        /// reported as this version's.
+        /// A saved run of a Feint version with other results, or of other weights of the target, is
+        /// never kept or continued: its samples would be reported as this run's.
         func sameVersion(_ saved: BlackBoxEvaluation, _ path: String) throws {
-            guard saved.version == FeintVersion.string else {
+            guard FeintVersion.sameResults(saved.version, FeintVersion.string) else {
                 throw UsageError("\(path) was written by Feint \(saved.version ?? "before 0.2.0"), this is \(FeintVersion.string); "
                                  + "choose another --output (or delete it) to rerun with this version")
+            }
+            if let a = saved.targetSHA256, let b = target.weightsSHA256, a != b {
+                throw UsageError("\(path) attacked other weights of \(target.name) (SHA-256 \(a.prefix(12))…, now \(b.prefix(12))…); choose another --output")
             }
         }
         if let output, complete {

@@ -117,12 +117,26 @@ enum RobustCommand {
            let old = try ZooManifest.load(from: store.directory).models.first(where: { $0.name == model.name })?.robust {
             throw UsageError("\(model.name) already has a recorded robust accuracy (\(old.attack), \(old.images) images); pass --force to replace it")
         }
-        // The zoo's robust accuracy is ODI-PGD, 20 steps, 5 restarts, on 1 000 images or more; a
-        // quicker run is recorded only on purpose.
-        let zooProtocol = kind == "pgd" && settings["init"] == "odi" && steps == 20 && restarts == 5 && n >= 1000
-        if args.flag("record") && !zooProtocol && !args.flag("force") {
-            throw UsageError("--record writes the zoo's robust accuracy, measured with ODI-PGD (--init odi), 20 steps, 5 restarts "
-                             + "on --n 1000 or more; pass --force to record this run's protocol instead")
+        // The zoo's robust accuracy: ODI-PGD (2 ODI steps), margin loss, L∞ at the model's training ε
+        // (else its data set's budget), 20 constant steps of ε/4, 5 restarts, early exit, 1 000
+        // images or more. Another protocol is recorded only on purpose (--force).
+        if args.flag("record") && !args.flag("force") {
+            let budget = model.recipe?.adversarial?.epsilon ?? (model.dataset == "cifar10" ? 8.0 / 255 : 0.1)
+            var differs: [String] = []
+            if kind != "pgd" { differs.append("--attack \(kind)") }
+            for (key, expected) in [("init", "odi"), ("odiSteps", "2"), ("loss", "margin"), ("norm", "linf"), ("schedule", "constant"),
+                                    ("stepSize", "\(eps / 4)")] where kind == "pgd" && settings[key] != expected {
+                differs.append("\(key) \(settings[key] ?? "unset") (not \(expected))")
+            }
+            if settings["earlyExit"] == "false" { differs.append("--no-early-exit") }
+            if abs(eps - budget) * 255 > 1e-3 { differs.append("eps \(eps) (not \(budget))") }
+            if steps != 20 { differs.append("steps \(steps) (not 20)") }
+            if restarts != 5 { differs.append("restarts \(restarts) (not 5)") }
+            if n < 1000 { differs.append("n \(n) (not 1000 or more)") }
+            if !differs.isEmpty {
+                throw UsageError("--record writes the zoo's robust accuracy, measured with the zoo's protocol; this run differs: "
+                                 + differs.joined(separator: ", ") + "; pass --force to record it anyway")
+            }
         }
         let test = try DataSplits.first(n, of: try DataSplits.test(args, models: store.directory, for: [model]))
         let description = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

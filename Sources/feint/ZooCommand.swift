@@ -83,7 +83,7 @@ enum ZooCommand {
         for entry in Catalog.entries {
             let record = manifest.models.first { $0.name == entry.name }
             let model = try Model(name: entry.name, spec: entry.spec)
-            let present = FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(entry.name).safetensors").path)
+            let present = record.map { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0.file).path) } ?? false
             let acc = record.map { present ? String(format: "%6.2f %%", 100 * $0.testAccuracy) : "no weights" } ?? "untrained"
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
             let robust = record?.robust.map { String(format: ", robust %.2f %% (%d images)", 100 * $0.robustAccuracy, $0.images) } ?? ""
@@ -159,9 +159,11 @@ enum ZooCommand {
         let output = args.string("output").map { URL(fileURLWithPath: $0) } ?? dir.appendingPathComponent("\(entry.name).safetensors")
         // Where the weights go is checked now, not after hours of training.
         if PathKind(output.path) == .folder { throw UsageError("--output \(output.path) is a folder; name a .safetensors file") }
-        guard PathKind(output.deletingLastPathComponent().path) == .folder,
-              access(output.deletingLastPathComponent().path, W_OK) == 0 else {
-            throw UsageError("--output \(output.path): no writable folder \(output.deletingLastPathComponent().path)")
+        // Its folder is made when the weights are written: the nearest existing one must be writable.
+        var ancestor = output.deletingLastPathComponent()
+        while PathKind(ancestor.path) == .none && ancestor.path != "/" { ancestor = ancestor.deletingLastPathComponent() }
+        guard PathKind(ancestor.path) == .folder, access(ancestor.path, W_OK) == 0 else {
+            throw UsageError("--output \(output.path): \(ancestor.path) is not a writable folder")
         }
         if FileManager.default.fileExists(atPath: output.path) && !args.flag("force") {
             throw UsageError("\(output.path) exists; pass --force to replace it")
@@ -198,6 +200,9 @@ enum ZooCommand {
                            + (point.recipeChecked ? "" : " (the checkpoint predates recorded recipes: not checked against this one)"))
                 if let old = point.checkpointEpochs {
                     printError("note: the checkpoint was written for \(old) epochs; continuing on the schedule of \(entry.recipe.epochs)")
+                }
+                if let old = point.checkpointWarmRestarts {
+                    printError("note: the checkpoint was written with warm restarts \(old); continuing with \(entry.recipe.warmRestarts)")
                 }
                 guard start <= entry.recipe.epochs else {
                     throw UsageError("\(checkpoint.path) has trained \(start) epochs, more than --epochs \(entry.recipe.epochs)")

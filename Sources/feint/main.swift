@@ -1,3 +1,4 @@
+import FeintCore
 import FeintEval
 import Foundation
 
@@ -36,11 +37,6 @@ let commands: [String: (help: String, run: ([String]) throws -> Int32)] = [
     "perf": (PerfCommand.help, PerfCommand.run),
 ]
 
-// FEINT_THREADS sets the engine's thread count; a value it cannot use would be ignored silently.
-if let value = ProcessInfo.processInfo.environment["FEINT_THREADS"], !(Int(value).map { (1...1024).contains($0) } ?? false) {
-    printError("feint: FEINT_THREADS=\(value) is not a thread count in 1...1024; unset it to use every core")
-    exit(2)
-}
 var args = Array(CommandLine.arguments.dropFirst())
 guard let name = args.first, !["help", "--help", "-h"].contains(name) || args.count > 1 else {
     print(usage)
@@ -61,21 +57,34 @@ guard let command = commands[name] else {
     exit(2)
 }
 args.removeFirst()
-// --help or -h anywhere, except as the value of an option (`--model -h` names a model).
-if args.indices.contains(where: { i in
-    ["--help", "-h"].contains(args[i]) && (i == 0 || !args[i - 1].hasPrefix("--") || args[i - 1].contains("="))
-}) {
+// `feint COMMAND --help` (also before a subcommand: `feint bench --help`); after that, the
+// command's parser reports --help or -h where an option may stand (not `--model -h`).
+if let first = args.first, ["--help", "-h"].contains(first) {
     print(command.help)
     exit(0)
 }
-// Ctrl-C: say how to go on (only async-signal-safe calls in the handler).
+// FEINT_THREADS sets the engine's thread count; a value it cannot use would be ignored silently.
+if let value = ProcessInfo.processInfo.environment["FEINT_THREADS"], Parallel.threadCount(value) == nil {
+    printError("feint: FEINT_THREADS=\(value) is not a thread count in 1...1024; unset it to use every core")
+    exit(2)
+}
+// Ctrl-C: say how to go on, then die of the signal as without a handler (so a shell loop stops
+// too). The message is made now; the handler only writes it (async-signal-safe calls).
+let resumes = ["attack": "rerun it with --resume to continue where it stopped",
+               "blackbox": "with --output, rerun it with --resume to continue from the last finished batch",
+               "bench": "`bench run` keeps finished shards: rerun it with --resume",
+               "zoo": "`zoo train NAME --resume` continues from the last finished epoch"]
+interruptMessage = strdup("\nfeint \(name): interrupted" + (resumes[name].map { "; \($0)" } ?? "") + "\n")
 signal(SIGINT) { _ in
-    let message: StaticString = "\nfeint: interrupted; `attack`, `blackbox --output` and `bench run` continue where they stopped with --resume\n"
-    _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
-    _exit(130)
+    if let message = interruptMessage { _ = write(2, message, strlen(message)) }
+    signal(SIGINT, SIG_DFL)
+    raise(SIGINT)
 }
 do {
     exit(try command.run(args))
+} catch is HelpRequested {
+    print(command.help)
+    exit(0)
 } catch let error as UsageError {
     printError("feint \(name): \(error)\nRun `feint \(name) --help` for usage.")
     exit(2)

@@ -232,7 +232,8 @@ struct BadInputTests {
         // A quick run is not the zoo's protocol: recorded only on purpose.
         let quick = try feint(["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--n", "2", "--record", "--models", zoo.path,
                                "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
-        #expect(quick.code == 2 && quick.err.contains("the zoo's robust accuracy"), "\(quick.err)")
+        #expect(quick.code == 2 && quick.err.contains("the zoo's robust accuracy") && quick.err.contains("--attack fgsm")
+                && quick.err.contains("n 2 (not 1000 or more)"), "\(quick.err)")
         let forced = try feint(["robust", "--model", "fmnist-smallcnn-at", "--attack", "fgsm", "--n", "2", "--record", "--force", "--models", zoo.path,
                                 "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
         #expect(forced.code == 0, "\(forced.err)")
@@ -365,8 +366,15 @@ struct BadInputTests {
         let input = try s.images("resume", ["a.png", "b.png"])
         #expect(try s.attack(input, ["--labels", "predicted", "--eps", "0.05"]).code == 0)
         let other = try s.attack(input, ["--labels", "predicted", "--eps", "0.1", "--resume"])
-        #expect(other.code == 2 && other.err.contains("other settings"), "\(other.err)")
+        #expect(other.code == 2 && other.err.contains("other settings") && other.err.contains("eps 0.05 → 0.1"), "\(other.err)")
         #expect(try s.attack(input, ["--labels", "predicted", "--eps", "0.05", "--resume"]).code == 0)
+        // A folder of another Feint version says so.
+        let settings = s.root.appendingPathComponent("out-resume/settings.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: settings)) as! [String: Any]
+        json["version"] = "0.2.0"
+        try JSONSerialization.data(withJSONObject: json).write(to: settings)
+        let old = try s.attack(input, ["--labels", "predicted", "--eps", "0.05", "--resume"])
+        #expect(old.code == 2 && old.err.contains("written by Feint 0.2.0"), "\(old.err)")
     }
 
     /// --resume needs the folder's settings.json and unchanged inputs; a kept output that cannot

@@ -164,10 +164,28 @@ struct CLITests {
 
     @Test func anUnusableThreadCountIsRefused() throws {
         for value in ["abc", "0", "-2"] {
-            let r = try feint(["--version"], environment: ["FEINT_THREADS": value])
+            let r = try feint(["zoo", "list"], environment: ["FEINT_THREADS": value])
             #expect(r.code == 2 && r.err.contains("FEINT_THREADS=\(value)"), "\(value): \(r.err)")
         }
-        #expect(try feint(["--version"], environment: ["FEINT_THREADS": "1"]).code == 0)
+        #expect(try feint(["zoo", "list"], environment: ["FEINT_THREADS": "1"]).code == 0)
+        #expect(try feint(["zoo", "--help"], environment: ["FEINT_THREADS": "abc"]).code == 0)   // help still works
+    }
+
+    /// --help after a flag is help; -h as an option's value is that value (a model named "-h").
+    @Test func helpWhereAnOptionMayStand() throws {
+        let afterFlag = try feint(["attack", "--resume", "--help"])
+        #expect(afterFlag.code == 0 && afterFlag.out.contains("Usage: feint attack"))
+        let sub = try feint(["bench", "run", "--help"])
+        #expect(sub.code == 0 && sub.out.contains("feint bench"))
+        let asValue = try feint(["robust", "--model", "-h"])
+        #expect(asValue.code == 2 && asValue.err.contains("no model '-h'"), "\(asValue.err)")
+    }
+
+    /// ε = 0 with PGD measures clean accuracy: robust equals clean.
+    @Test func robustAtZeroEpsilonIsCleanAccuracy() throws {
+        let r = try feint(["robust", "--model", "fmnist-lenet5", "--eps", "0", "--n", "20", "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(r.code == 0 && json["robustAccuracy"] as? Double == json["cleanAccuracy"] as? Double, "\(r.err)")
     }
 
     @Test func versionIsPrinted() throws {

@@ -87,7 +87,10 @@ struct SeedSummaryTests {
         #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, b]) }
         var c = Self.run(seed: 2, normal: [1, 1, 0, 0], robust: [0, 0, 0, 0])
         #expect(throws: Never.self) { try TransferSeedSummary.summarize([a, c]) }
-        c.version = "0.1.0"   // seeds of two Feint versions
+        c.version = "0.1.0"   // seeds of two Feint versions with different results
         #expect(throws: SpecError.self) { try TransferSeedSummary.summarize([a, c]) }
+        c.version = "0.2.0"   // 0.2.1 changed only `feint attack`'s images: the same results
+        #expect(throws: Never.self) { try TransferSeedSummary.summarize([a, c]) }
+        #expect(FeintVersion.sameResults("0.2.0", "0.2.1") && !FeintVersion.sameResults(nil, "0.2.1") && !FeintVersion.sameResults("0.1.0", "0.2.0"))
     }
 }

@@ -20,9 +20,15 @@ public enum Parallel {
     }
 
     private static let defaultThreads: Int = {
-        let env = ProcessInfo.processInfo.environment["FEINT_THREADS"].flatMap { Int($0) }
+        let env = ProcessInfo.processInfo.environment["FEINT_THREADS"].flatMap(threadCount)
         return max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
+
+    /// `FEINT_THREADS`'s value as a thread count: a whole number in 1...1024, else nil (then every
+    /// core is used; the command line refuses such a value).
+    public static func threadCount(_ text: String) -> Int? {
+        Int(text).flatMap { (1...1024).contains($0) ? $0 : nil }
+    }
 
     /// Runs `body` over `0..<count`, split into contiguous ranges across threads. Work smaller than
     /// `grain` items per thread runs inline on the caller.

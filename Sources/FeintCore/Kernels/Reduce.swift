@@ -4,7 +4,7 @@ enum Reduce {
     /// disjoint row ranges into private rows, added at the end.
     static func columnSums(_ x: Tensor, rows: Int, columns: Int) -> Tensor {
         precondition(x.count == rows * columns, "columnSums: \(x.shape) is not \(rows)×\(columns)")
-        let chunks = Swift.min(Parallel.chunkCount(rows, grain: Swift.max(1, 16_384 / Swift.max(columns, 1))), Swift.max(rows, 1))
+        let chunks = Parallel.chunkCount(rows, grain: Swift.max(1, 16_384 / Swift.max(columns, 1)))
         var partial = [Float](repeating: 0, count: chunks * columns)
         x.withUnsafeBufferPointer { xp in
             partial.withUnsafeMutableBufferPointer { pp in

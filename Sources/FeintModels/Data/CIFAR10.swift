@@ -66,8 +66,11 @@ public enum CIFAR10 {
         data.append(contentsOf: pixels)
         try data.write(to: cache, options: .atomic)
         // The same folder's caches of earlier listings are stale (each is 30–150 MB).
+        // So are caches named as before Feint 0.2.1 (`cifar10-<split>-<key>.u8`, no folder digest).
+        let legacy = "cifar10-\(split)-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory.path)) ?? []
-        where name.hasPrefix(place) && name.hasSuffix(".u8") && name != cache.lastPathComponent {
+        where name.hasSuffix(".u8") && name != cache.lastPathComponent
+            && (name.hasPrefix(place) || (name.hasPrefix(legacy) && name.dropFirst(legacy.count).dropLast(3).count == 16)) {
             try? FileManager.default.removeItem(at: cacheDirectory.appendingPathComponent(name))
         }
         return images(pixels, labels: labels)

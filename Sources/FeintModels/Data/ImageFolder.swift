@@ -33,8 +33,9 @@ public struct ImageFolder {
     /// Problems found while listing (unreadable folders, bad CSV rows, images without a CSV row,
     /// rows for missing files), by path.
     public var problems: [DataError]
-    /// Problems of the labels CSV that concern no image (a malformed line, a row naming no image
-    /// of the folder, a row repeated): worth a word, but no image failed.
+    /// Problems that fail no image but are worth a word: labels-CSV rows that concern no image (a
+    /// malformed line, a row naming no image of the folder, a row repeated), and image files of
+    /// formats Feint does not read.
     public var warnings: [DataError] = []
 
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]

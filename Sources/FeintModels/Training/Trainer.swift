@@ -155,6 +155,9 @@ public final class Trainer {
         public var checkpointEpochs: Int?
         /// False for checkpoints written before the recipe was recorded in them (not checked).
         public var recipeChecked: Bool
+        /// The warm restarts the checkpoint was written for, when this run adds some after the
+        /// epochs done.
+        public var checkpointWarmRestarts: [Int]? = nil
     }
 
     /// Restores a checkpoint. Refuses one written with another recipe (seed, learning rate,
@@ -177,6 +180,7 @@ public final class Trainer {
             }
             point.recipeChecked = true
             if saved.epochs != recipe.epochs { point.checkpointEpochs = saved.epochs }
+            if saved.warmRestarts != recipe.warmRestarts { point.checkpointWarmRestarts = saved.warmRestarts }
         }
         var weights = Safetensors(tensors: [:])
         for (k, v) in file.tensors where k.hasPrefix("model.") { weights.tensors[String(k.dropFirst(6))] = v }
