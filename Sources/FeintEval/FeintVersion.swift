@@ -12,10 +12,10 @@ public enum FeintVersion {
     /// summarised together. A `feint attack` folder needs the exact version.
     static let sameResults: [Set<String>] = [["0.2.0", "0.2.1"]]
 
-    /// Whether results written by versions `a` and `b` (nil: before versions were recorded) may
-    /// be combined.
+    /// Whether results written by versions `a` and `b` may be combined (nil: no version recorded,
+    /// which matches only itself).
     public static func sameResults(_ a: String?, _ b: String?) -> Bool {
-        guard let a, let b else { return false }
+        guard let a, let b else { return a == nil && b == nil }
         return a == b || sameResults.contains { $0.contains(a) && $0.contains(b) }
     }
 }

@@ -19,7 +19,8 @@ enum AttackCommand {
     lossless PNGs with the same relative paths under the output folder, plus report.json (settings,
     seed, version, per image: prediction before/after on the saved 8-bit file, success,
     perturbation norms, queries), report.md and settings.json (written first: --resume refuses
-    other settings); --gallery also writes gallery.png. An output folder that already holds files
+    other settings, another Feint version or changed input images, naming what differs);
+    --gallery also writes gallery.png. An output folder that already holds files
     is refused unless --resume (skip images whose output exists, re-measure them, attack the
     rest; a black-box run's query counts are kept in .queries.jsonl) or --force (write over
     them) is given.
@@ -36,13 +37,17 @@ enum AttackCommand {
     indices 0/ 1/ …; with --labels folders, other names count in sorted order if there are as many
     as classes),
     a CSV (`filename,label[,target]`, label/target as class index or name; a target makes that
-    image's attack targeted; every image needs a row; rows naming no image are warnings), or
+    image's attack targeted (white-box and black-box; the transfer attacks are untargeted and
+    refuse a target); every image needs a row; rows naming no image are warnings), or
     `predicted` (the model's clean prediction). Default: DIR/labels.csv if present, else folders if images sit in subfolders, else
     predicted. A label that names no class of the model is reported with the model's class names.
     Sizes: channels are converted to the model's (RGB → gray by luminance, gray → RGB, alpha
     dropped); images of another size are resized bilinearly (PyTorch's align_corners=False) with
     --resize fit (the default), or reported as errors with --resize error. The output folder may
-    not be inside the input folder.
+    not be inside the input folder. Refused before any work, besides: options the attack does not
+    use (--steps/--restarts for fgsm and black-box, --restarts for transfer, --budget except
+    black-box), the attacked model (or its weights) among --surrogates, a surrogate twice, an
+    input gallery.png under --gallery.
 
     Defaults: --eps 0.1 (pixels in [0, 1]) --steps 20 (PGD; APGD 100; transfer 10) --restarts 1
               --budget 10000 --seed 0 --batch 64
@@ -108,16 +113,7 @@ enum AttackCommand {
         let store = ModelStore(args)
         let model = try store.load(modelName)
         let surrogates = try args.list("surrogates", default: []).map(store.load)
-        // A model twice (by name, path or identical weights) would count double in the ensemble;
-        // the attacked model as its own surrogate would make a black-box or transfer result white-box.
-        func same(_ a: Model, _ b: Model) -> Bool { a.name == b.name || (a.weightsSHA256 != nil && a.weightsSHA256 == b.weightsSHA256) }
-        if let twice = surrogates.enumerated().first(where: { i, s in surrogates[..<i].contains { same($0, s) } })?.element {
-            throw UsageError("--surrogates names \(twice.name) twice")
-        }
-        if let same = surrogates.first(where: { same($0, model) }) {
-            throw UsageError("\(same.name) is the attacked model: it cannot be one of its own surrogates"
-                             + (isTransfer ? " (for a white-box attack use --attack pgd or apgd)" : ""))
-        }
+        try checkSurrogates(surrogates, attacked: model, hint: isTransfer ? " (for a white-box attack use --attack pgd or apgd)" : "")
         for s in surrogates where s.spec.inputShape != model.spec.inputShape {
             throw UsageError("surrogate \(s.name) (\(s.dataset)) takes other images than \(model.name) (\(model.dataset))")
         }

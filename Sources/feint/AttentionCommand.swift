@@ -28,6 +28,7 @@ enum AttentionCommand {
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["model", "output", "input", "n", "method", "models", "data"], flagOptions: ["force"])
+        guard args.positional.isEmpty else { throw UsageError("unexpected argument '\(args.positional[0])'") }
         guard let name = args.string("model"), let outPath = args.string("output") else { throw UsageError("--model and --output are required") }
         let method = args.string("method") ?? "gradcam"
         guard ["gradcam", "rollout"].contains(method) else { throw UsageError("--method must be gradcam or rollout") }

@@ -18,15 +18,18 @@ enum BenchCommand {
            results.md, results.csv, heatmap.svg and gallery.png (the last attack on 8 images). With --shard K/N (0 ≤ K < N) it runs only the
            K-th of N contiguous slices of batches and writes DIR/shard-K-of-N.json; batch b always
            draws from a generator seeded with (seed, b), so merged shards equal an unsharded run.
-           --resume keeps shard files that exist instead of refusing to overwrite them. A folder
-           holds one run: another spec or seed, or shards of another N, are refused.
+           --resume keeps shard files that exist instead of refusing to overwrite them (not one
+           written by a Feint version with other results). A folder holds one run: another spec
+           or seed, or shards of another N, are refused.
            --seed S replaces the spec's seed (run the same spec with several seeds).
            --data and --models: see Models and data below.
     merge  combines the shard files of one or more folders (each holds spec.json of the same run)
            into the reports, written to --out (default: the first DIR; another folder must be empty
            or hold this run, unless --force; one holding shards is always refused); no gallery.png
-           (run it unsharded for one).
-    summarize  reads results.json of runs of one spec that differ in their seed only, and writes
+           (run it unsharded for one). Shards of Feint versions with other results, or of other
+           weights of a model, are refused.
+    summarize  reads results.json of runs of one spec that differ in their seed only (of Feint
+           versions with the same results), and writes
            summary.json and summary.md to --out: `fooled` per target and per family average as
            mean ± sample standard deviation over the seeds. --reference ATTACK adds every attack's
            difference to that one, paired seed by seed, per held-out target and average, and per

@@ -25,7 +25,8 @@ enum BlackBoxCommand {
     With --output FILE the run writes FILE.partial after every batch (a black-box run can take
     hours); --resume continues an interrupted run from it, with the same result as an
     uninterrupted one (each batch has its own random stream), and leaves a complete FILE of the
-    same settings alone (other settings: a usage error).
+    same settings alone; a FILE or checkpoint of other settings, of a Feint version with other
+    results, or of other weights of the target is a usage error.
     An existing FILE is only replaced with --force.
 
     Defaults: --budget 10000 --n 100 --seed 0 --batch 100
@@ -61,9 +62,7 @@ enum BlackBoxCommand {
         let store = ModelStore(args)
         let target = try store.load(targetName)
         let surrogates = try surrogateNames.map(store.load)
-        if let same = surrogates.first(where: { $0.name == target.name }) {
-            throw UsageError("the target cannot be one of its own surrogates (\(same.name))")
-        }
+        try checkSurrogates(surrogates, attacked: target)
         let split = try DataSplits.test(args, models: store.directory, for: [target] + surrogates)
         if args.flag("targeted"), let missing = (0..<target.spec.classNames.count).first(where: { !split.labels.contains($0) }) {
             throw UsageError("--targeted starts each image from a test image of its target class; the data hold none of class \(missing)")
@@ -100,7 +99,7 @@ enum BlackBoxCommand {
         /// never kept or continued: its samples would be reported as this run's.
         func sameVersion(_ saved: BlackBoxEvaluation, _ path: String) throws {
             guard FeintVersion.sameResults(saved.version, FeintVersion.string) else {
-                throw UsageError("\(path) was written by Feint \(saved.version ?? "before 0.2.0"), this is \(FeintVersion.string); "
+                throw UsageError("\(path) was written by Feint \(saved.version ?? "an unrecorded version"), this is \(FeintVersion.string); "
                                  + "choose another --output (or delete it) to rerun with this version")
             }
             if let a = saved.targetSHA256, let b = target.weightsSHA256, a != b {

@@ -38,3 +38,16 @@ let modelsAndDataHelp = """
                      folder per class (default: $FEINT_CIFAR10, else shared/datasets/cifar10 beside
                      the project folder; decoded once into ~/.cache/feint/datasets)
     """
+
+/// Refuses a surrogate list that names one model twice (by name, path or identical weights: it
+/// would count double) or holds the attacked model (a black-box or transfer result would be a
+/// white-box one); `hint` is added to the second message.
+func checkSurrogates(_ surrogates: [Model], attacked: Model, hint: String = "") throws {
+    func same(_ a: Model, _ b: Model) -> Bool { a.name == b.name || (a.weightsSHA256 != nil && a.weightsSHA256 == b.weightsSHA256) }
+    if let twice = surrogates.enumerated().first(where: { i, s in surrogates[..<i].contains { same($0, s) } })?.element {
+        throw UsageError("--surrogates names \(twice.name) twice")
+    }
+    if let own = surrogates.first(where: { same($0, attacked) }) {
+        throw UsageError("\(own.name) is the attacked model: it cannot be one of its own surrogates" + hint)
+    }
+}

@@ -19,12 +19,13 @@ enum TransferCommand {
     rounding), clean accuracy per model, averages per family over the held-out targets, and the
     cost of each attack. i-fgsm, mi and ens attack the surrogates' logit ensemble (mi and ens are
     the same attack, MI-FGSM on it); --di P and --ti K add input diversity and gradient smoothing
-    to every attack of LIST (di-mi and ti-di-mi set DI p = 0.5, and TI kernel 5, themselves). The
+    to every attack of LIST (di-mi and ti-di-mi set DI p = 0.5 and TI kernel 5 themselves, so a
+    LIST naming them takes no --di or --ti). The
     JSON records each row's settings (ε, step, steps, momentum, DI, TI). --namea-gso G
     turns on NAMEA's gradient scaling: transformer surrogates' attention-weight gradients times G
     in meta-test (the released code uses 0.5; off by default).
 
-    Defaults (the NAMEA protocol): --eps 8/255 --step-size eps/10 --steps 10 --momentum 1
+    Defaults (the NAMEA protocol): --eps 8/255 --step-size eps/steps --steps 10 --momentum 1
               --di 0 --ti 0 (off) --n 100 --batch 50 --seed 0 --namea-threshold 0.6
     \(modelsAndDataHelp)
 

@@ -23,7 +23,7 @@ enum ZooCommand {
            CIFAR-10: 45 000; 5 000 held out for validation), reports progress on stderr, writes a checkpoint after every
            epoch (default ~/.cache/feint/checkpoints/NAME.safetensors, or FILE.checkpoint with
            --output FILE; --resume continues from it, and refuses a checkpoint of another recipe:
-           only --epochs may change), then measures test accuracy, writes Models/NAME.safetensors
+           only --epochs may change, and warm restarts may be added after the epochs done), then measures test accuracy, writes Models/NAME.safetensors
            and updates Models/zoo.json. An existing weights file is only replaced with --force.
 
     Options:
@@ -34,11 +34,12 @@ enum ZooCommand {
                      $FEINT_CIFAR10, else shared/datasets/cifar10 beside the package; decoded
                      once into ~/.cache/feint/datasets)
       --json         print JSON instead of a table
-      train only (defaults: the catalogue recipe, `feint zoo list --json` shows it):
+      train only (defaults: the catalogue's recipe, `feint zoo describe NAME`; zoo list --json
+                     shows the recipe each trained model was trained with):
       --epochs N, --lr X, --batch B, --seed S   override the recipe
       --checkpoint FILE  where to checkpoint after every epoch (default
                      ~/.cache/feint/checkpoints/NAME.safetensors; with --output FILE, FILE.checkpoint)
-      --resume       continue from the checkpoint (same recipe) instead of starting afresh
+      --resume       continue from the checkpoint (same recipe, see train above) instead of starting afresh
       --output FILE  the trained weights (default Models/NAME.safetensors; Models/zoo.json is
                      updated only when FILE is in the zoo folder)
       --force        replace an existing weights file

@@ -72,8 +72,8 @@ if let value = ProcessInfo.processInfo.environment["FEINT_THREADS"], Parallel.th
 // too). The message is made now; the handler only writes it (async-signal-safe calls).
 let resumes = ["attack": "rerun it with --resume to continue where it stopped",
                "blackbox": "with --output, rerun it with --resume to continue from the last finished batch",
-               "bench": "`bench run` keeps finished shards: rerun it with --resume",
-               "zoo": "`zoo train NAME --resume` continues from the last finished epoch"]
+               "bench": "a sharded `bench run` keeps finished shards: rerun it with --resume",
+               "zoo": "rerun the same `zoo train` command with --resume to continue from the last finished epoch"]
 interruptMessage = strdup("\nfeint \(name): interrupted" + (resumes[name].map { "; \($0)" } ?? "") + "\n")
 signal(SIGINT) { _ in
     if let message = interruptMessage { _ = write(2, message, strlen(message)) }

@@ -71,6 +71,9 @@ struct BadInputTests {
         ["robust", "--model", "fmnist-lenet5", "--n", "2", "--output", "/nonexistent-folder/r.json"],
         ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--output", "/nonexistent-folder/bb.json"],
         ["robust", "--model", "fmnist-lenet5", "--eps", "0.1", "--eps", "0.2"],
+        ["robust", "--model", "fmnist-lenet5", "--init", "uniform", "--odi-steps", "3"],
+        ["attention", "--model", "fmnist-lenet5", "--output", "/tmp/feint-never-written", "stray"],
+        ["blackbox", "--target", "fmnist-vgg", "--attack", "simba-ods", "--surrogates", "fmnist-lenet5,fmnist-lenet5"],
         ["robust", "--model", "fmnist-lenet5", "--n", "99999999"],
         ["blackbox", "--target", "fmnist-lenet5", "--attack", "simba", "--n", "99999999"],
     ])
@@ -229,6 +232,10 @@ struct BadInputTests {
         #expect(r.code == 2 && r.err.contains("already has a recorded robust accuracy"), "\(r.err)")
         let before = try Data(contentsOf: repo.appendingPathComponent("Models/zoo.json"))
         #expect(try Data(contentsOf: zoo.appendingPathComponent("zoo.json")) == before)
+        // A model outside the zoo has no record to write: refused before the evaluation.
+        let outside = try feint(["robust", "--model", s.model.path, "--n", "2", "--record", "--force", "--models", zoo.path,
+                                 "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
+        #expect(outside.code == 2 && outside.err.contains("is not in"), "\(outside.err)")
         // A quick run is not the zoo's protocol: recorded only on purpose.
         let quick = try feint(["robust", "--model", "fmnist-lenet5", "--attack", "fgsm", "--n", "2", "--record", "--models", zoo.path,
                                "--data", repo.appendingPathComponent("datasets/fashion-mnist").path])
