@@ -4,7 +4,7 @@
 # correctly, and Boundary-ODS vs Boundary (median L2 after 1 000 / 5 000 / 10 000 queries) on the
 # first $BOUNDARY_N (default 100, at most $N) of them, untargeted, seed 0. (Boundary spends all
 # 10 000 queries on every image, Boundary-ODS a surrogate gradient per step besides: 100 images
-# take about 20–55 core-minutes per target and attack on Fashion-MNIST.)
+# took 6–20 (Boundary) and 21–35 (Boundary-ODS) core-minutes per target on Fashion-MNIST.)
 #
 #   Models/experiments/blackbox.sh OUT_DIR [TARGET...]
 #
