@@ -49,6 +49,29 @@ struct TransferTests {
         #expect(a.cost.gradientEvaluations > 0)
     }
 
+    /// Steps as large as ε (α = ε, 3 steps) would leave the ball without the projection: every
+    /// attack must end on it (some pixel at exactly ε, none beyond), and at ε = 0 return the clean
+    /// images bit for bit. (The test above cannot see a missing projection: 2 steps of ε/2.)
+    @Test func theProjectionHoldsWhenStepsOvershoot() throws {
+        let models = try Self.surrogates()
+        for m in models { m.setRequiresGrad(false) }
+        let (x, y) = Self.batch()
+        func variants(_ s: TransferSettings) -> [(String, any TransferAttack)] {
+            [("MI", MIFGSM(settings: s)), ("SMER", SMER(settings: s)), ("SVRE", SVRE(settings: s)), ("AdaEA", AdaEA(settings: s)),
+             ("NAMEA", NAMEA(settings: s)), ("NAMEA code, I-FGSM merge, zero fill", NAMEA(settings: s, threshold: .code, merge: .ifgsm, fill: .zeros))]
+        }
+        let eps: Float = 8.0 / 255
+        for (name, attack) in variants(TransferSettings(epsilon: eps, stepSize: eps, steps: 3, diversityProbability: 0.5, translationKernel: 5)) {
+            var g = RandomGenerator(seed: 3)
+            let delta = (attack.run(surrogates: models, images: x, labels: y, generator: &g).adversarial - x).maxAbs()
+            #expect(delta <= eps + 1e-6 && delta >= eps - 1e-6, "\(name): max |δ| \(delta), ε \(eps)")
+        }
+        for (name, attack) in variants(TransferSettings(epsilon: 0, steps: 2)) {
+            var g = RandomGenerator(seed: 3)
+            #expect(attack.run(surrogates: models, images: x, labels: y, generator: &g).adversarial == x, "\(name) moved at ε = 0")
+        }
+    }
+
     /// Gradient evaluations per image, T steps on N surrogates: Ens T·N (the logit ensemble's
     /// gradient runs every surrogate); SVRE T·(N + N + 4N) (ensemble gradient, the N anchors, the
     /// 4N inner steps); AdaEA T·2N (each model's own, then the weighted ensemble's); SMER T·4N;
